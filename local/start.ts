@@ -1,0 +1,167 @@
+// The awslambda shim goes first: middy reads the global when handler modules load.
+import './awslambda-shim';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTokenVerifier } from '../shared/auth/token-verifier';
+import { parseConfig } from '../shared/config/config';
+import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import { renderApiReferencePage } from '../shared/routes/api-reference-page';
+import { buildOpenApiDocument } from '../shared/routes/openapi-document';
+import { routeTable } from '../shared/routes/route-table';
+import {
+  assertJava17,
+  createLocalDynamoDbClient,
+  ensureDynamoDbLocal,
+  startDynamoDbLocal,
+} from './dynamodb-local';
+import { ensureTables, localTableNames } from './dynamodb-tables';
+import { startGateway } from './gateway';
+import { jwksOf, loadOrCreateSigningKey, mintToken } from './local-issuer';
+import { parseLocalSettings } from './local-settings';
+
+/**
+ * `npm start`: DynamoDB Local (or DYNAMODB_ENDPOINT), the tables from their definitions, the
+ * local sign-in key, and the gateway serving every route of the route table.
+ */
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function shutdown(exitCode: number): Promise<never> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error('[start] cleanup failed:', (error as Error).message);
+    }
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const settings = parseLocalSettings(process.env);
+  const dataDir = isAbsolute(settings.LOCAL_DATA_DIR)
+    ? settings.LOCAL_DATA_DIR
+    : resolve(repoRoot, settings.LOCAL_DATA_DIR);
+
+  let endpoint = settings.DYNAMODB_ENDPOINT;
+  let databaseNote = `DynamoDB at ${endpoint} (DYNAMODB_ENDPOINT)`;
+  if (!endpoint) {
+    assertJava17();
+    await ensureDynamoDbLocal();
+    const dynamodb = await startDynamoDbLocal(
+      settings.DYNAMODB_IN_MEMORY
+        ? { inMemory: true }
+        : { inMemory: false, dbPath: join(dataDir, 'dynamodb') },
+    );
+    cleanups.push(() => dynamodb.stop());
+    endpoint = dynamodb.endpoint;
+    databaseNote = settings.DYNAMODB_IN_MEMORY
+      ? `DynamoDB Local at ${endpoint} (in memory)`
+      : `DynamoDB Local at ${endpoint} (data in ${join(settings.LOCAL_DATA_DIR, 'dynamodb')})`;
+  }
+
+  const defaults = localTableNames();
+  const tables = {
+    chat: process.env.CHAT_TABLE_NAME ?? defaults.chat,
+    streams: process.env.STREAMS_TABLE_NAME ?? defaults.streams,
+  };
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  const client = createLocalDynamoDbClient(endpoint);
+  await ensureTables(client, [
+    { definition: chatTable, name: tables.chat },
+    { definition: streamsTable, name: tables.streams },
+  ]);
+  client.destroy();
+
+  let keyFile = settings.LOCAL_SIGNING_KEY_FILE;
+  if (!keyFile && settings.DYNAMODB_IN_MEMORY) {
+    const keyDir = mkdtempSync(join(tmpdir(), 'careguide-key-'));
+    cleanups.push(() => rmSync(keyDir, { recursive: true, force: true }));
+    keyFile = join(keyDir, 'local-signing-key.pem');
+  }
+  keyFile ??= join(dataDir, 'local-signing-key.pem');
+  const signingKey = loadOrCreateSigningKey(keyFile);
+
+  // The handlers' configuration, exactly as CDK sets it on AWS but for the local parts.
+  Object.assign(process.env, {
+    STAGE: process.env.STAGE ?? 'local',
+    APP_VERSION: version,
+    CHAT_TABLE_NAME: tables.chat,
+    STREAMS_TABLE_NAME: tables.streams,
+    DYNAMODB_ENDPOINT: endpoint,
+    AUTH_MODE: 'local',
+    LOCAL_JWKS: jwksOf(signingKey),
+    LOCAL_SIGNING_KEY_FILE: keyFile,
+    MODEL_PROVIDER: process.env.MODEL_PROVIDER ?? 'local',
+    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'careguide-chat',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  });
+  const config = parseConfig(process.env);
+
+  const openApi = buildOpenApiDocument({ includeLocalOnly: true, version });
+  const gateway = await startGateway({
+    routes: routeTable,
+    verifier: createTokenVerifier(config),
+    corsAllowedOrigins: config.CORS_ALLOWED_ORIGINS,
+    repoRoot,
+    port: settings.PORT,
+    host: settings.HOST,
+    staticDocuments: {
+      '/openapi.json': { contentType: 'application/json', body: JSON.stringify(openApi, null, 2) },
+      '/docs': { contentType: 'text/html; charset=utf-8', body: renderApiReferencePage(openApi) },
+    },
+  });
+  cleanups.push(() => gateway.close());
+
+  const token = mintToken(signingKey, {
+    sub: settings.LOCAL_DEMO_USER,
+    issuer: config.LOCAL_ISSUER,
+    audience: config.LOCAL_AUDIENCE,
+    expiresInSeconds: 12 * 3600,
+  });
+  printBanner({ url: gateway.url, databaseNote, token, user: settings.LOCAL_DEMO_USER });
+}
+
+function printBanner(info: { url: string; databaseNote: string; token: string; user: string }): void {
+  const { url } = info;
+  console.log(`CareGuide local gateway listening on ${url}
+
+  API            ${url}   (routes: ${url}/docs, OpenAPI: ${url}/openapi.json)
+  Database       ${info.databaseNote}
+  Sign-in        local issuer; POST ${url}/local/token {"user_id": "..."} mints a token
+
+A token for user "${info.user}", valid 12 hours — paste it into another terminal:
+
+  export TOKEN=${info.token}
+  export API=${url}
+
+Then try:
+
+  curl -s $API/api/health
+  curl -s $API/readyz
+  curl -s -X POST $API/local/token -H 'content-type: application/json' -d '{"user_id":"bob"}'
+
+Press Ctrl+C to stop (DynamoDB Local stops with it).`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.log(`\n[start] ${signal}: shutting down`);
+    void shutdown(0);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(`[start] ${(error as Error).message ?? error}`);
+  void shutdown(1);
+});

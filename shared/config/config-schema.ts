@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+/**
+ * Every environment variable a handler reads, in one schema. CDK sets them (see infra), the
+ * local gateway sets them (see local/), the README's configuration table documents them.
+ */
+export const configSchema = z
+  .object({
+    STAGE: z.string().min(1).default('local'),
+    APP_VERSION: z.string().min(1).default('0.0.0'),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+
+    /**
+     * Table names arrive only with their grant (least privilege): a function that has no access
+     * to a table has no name for it. Using a table that is not bound fails (shared/data/dynamo-client.ts).
+     */
+    CHAT_TABLE_NAME: z.string().min(1).optional(),
+    STREAMS_TABLE_NAME: z.string().min(1).optional(),
+    /** Points the SDK at DynamoDB Local; unset on AWS. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+
+    AUTH_MODE: z.enum(['cognito', 'local']).default('cognito'),
+    COGNITO_USER_POOL_ID: z.string().min(1).optional(),
+    COGNITO_CLIENT_ID: z.string().min(1).optional(),
+    /** Local sign-in: issuer, audience and the public JWKS (JSON) of the local signing key. */
+    LOCAL_ISSUER: z.string().min(1).default('http://careguide.local'),
+    LOCAL_AUDIENCE: z.string().min(1).default('careguide-local'),
+    LOCAL_JWKS: z.string().min(1).optional(),
+    /** Local sign-in: the PEM file of the private signing key (gateway processes that share it trust each other). */
+    LOCAL_SIGNING_KEY_FILE: z.string().min(1).optional(),
+
+    MODEL_PROVIDER: z.enum(['local', 'bedrock']).default('local'),
+    BEDROCK_MODEL_ID: z.string().min(1).default('anthropic.claude-3-haiku-20240307-v1:0'),
+    LOCAL_MODEL_TOKENS_PER_SECOND: positiveInt(40),
+    LOCAL_MODEL_ANSWER_TOKENS: positiveInt(60),
+
+    CANCEL_POLL_INTERVAL_MS: positiveInt(250),
+    STREAM_MAX_DURATION_SECONDS: positiveInt(600),
+    STREAM_LEASE_SECONDS: positiveInt(300),
+    MAX_LIVE_STREAMS_PER_USER: positiveInt(5),
+    MAX_LIVE_ROOMS_PER_USER: positiveInt(50),
+    ROOM_CREATE_LIMIT_PER_HOUR: positiveInt(10),
+    MAX_REQUEST_BODY_BYTES: positiveInt(64 * 1024),
+
+    CORS_ALLOWED_ORIGINS: z
+      .string()
+      .default('*')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    METRICS_ENABLED: booleanFlag(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_MODE === 'cognito') {
+      for (const key of ['COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'] as const) {
+        if (!env[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required when AUTH_MODE=cognito' });
+      }
+    }
+    if (env.AUTH_MODE === 'local' && !env.LOCAL_JWKS) {
+      ctx.addIssue({ code: 'custom', path: ['LOCAL_JWKS'], message: 'required when AUTH_MODE=local' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+/** The raw env-var names, so CDK and the local gateway can only set names that exist. */
+export type ConfigEnvName = keyof z.input<typeof configSchema>;

@@ -1,0 +1,43 @@
+/**
+ * CORS, described once: CDK configures the HTTP API's and the function URL's CORS with these
+ * values, and the local gateway emulates API Gateway with the same ones.
+ */
+export const corsAllowedHeaders = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'x-request-id',
+] as const;
+export const corsExposedHeaders = ['retry-after', 'deprecation', 'link', 'location'] as const;
+export const corsMaxAgeSeconds = 600;
+
+export function corsPolicy(allowedOrigins: readonly string[]) {
+  const allowsAny = allowedOrigins.includes('*');
+  const allowedOrigin = (origin: string | undefined): string | undefined => {
+    if (!origin) return undefined;
+    if (allowsAny) return '*';
+    return allowedOrigins.includes(origin) ? origin : undefined;
+  };
+  return {
+    responseHeaders(origin: string | undefined): Record<string, string> {
+      const allowed = allowedOrigin(origin);
+      if (!allowed) return {};
+      return {
+        'access-control-allow-origin': allowed,
+        'access-control-expose-headers': corsExposedHeaders.join(','),
+        ...(allowsAny ? {} : { vary: 'Origin' }),
+      };
+    },
+    preflightHeaders(origin: string | undefined, methods: readonly string[]): Record<string, string> {
+      const allowed = allowedOrigin(origin);
+      if (!allowed || methods.length === 0) return {};
+      return {
+        'access-control-allow-origin': allowed,
+        'access-control-allow-methods': [...new Set([...methods, 'OPTIONS'])].join(','),
+        'access-control-allow-headers': corsAllowedHeaders.join(','),
+        'access-control-max-age': String(corsMaxAgeSeconds),
+        ...(allowsAny ? {} : { vary: 'Origin' }),
+      };
+    },
+  };
+}

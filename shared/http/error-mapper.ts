@@ -1,0 +1,42 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DomainError, type ErrorCode, isDomainError } from '../domain/errors';
+import { jsonResponse } from './responses';
+
+/** The one place where a domain error code becomes an HTTP status. */
+export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROOM_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  STREAM_NOT_FOUND: 404,
+  SESSION_EXPIRED: 410,
+  ROOM_LIMIT_REACHED: 409,
+  STREAM_LIMIT_REACHED: 429,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  RESTORE_WINDOW_PASSED: 410,
+  NOT_READY: 503,
+  MODEL_ERROR: 502,
+  INTERNAL: 500,
+};
+
+export const internalError = () => new DomainError('INTERNAL', 'An internal error occurred.');
+
+/** Maps any thrown value to the error envelope; only DomainErrors show their message. */
+export function errorToResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const safe = isDomainError(error) ? error : internalError();
+  const headers: Record<string, string> = {};
+  if (safe.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(Math.max(1, Math.ceil(safe.retryAfterSeconds)));
+  return jsonResponse(
+    httpStatusByCode[safe.code],
+    { error: { code: safe.code, message: safe.message, details: [...safe.details] } },
+    headers,
+  );
+}

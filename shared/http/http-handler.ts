@@ -1,0 +1,91 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { getConfig } from '../config/config';
+import { isDomainError } from '../domain/errors';
+import { countError, hashUserId, logger, publishMetricsIfAny, tracer } from '../observability/powertools';
+import type { RouteDefinition } from '../routes/route-definition';
+import { errorToResponse } from './error-mapper';
+import { parseRequest } from './request-parser';
+import { type HttpResult, jsonResponse } from './responses';
+
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+type RequestPart<
+  R extends RouteDefinition,
+  K extends 'params' | 'query' | 'body' | 'headers',
+> = R['request'] extends {
+  readonly [P in K]: infer S;
+}
+  ? Infer<S>
+  : undefined;
+
+/** A request after parsing and validation: typed by the route's schemas. */
+export interface HttpRequest<R extends RouteDefinition> {
+  readonly params: RequestPart<R, 'params'>;
+  readonly query: RequestPart<R, 'query'>;
+  readonly body: RequestPart<R, 'body'>;
+  readonly headers: RequestPart<R, 'headers'>;
+  /** The signed-in user (`sub` of the JWT); routes with `auth: 'jwt'` always have one. */
+  readonly userId: R['auth'] extends 'jwt' ? string : string | undefined;
+  readonly requestId: string;
+  readonly event: APIGatewayProxyEventV2;
+}
+
+export type RouteHandler<R extends RouteDefinition> = (
+  request: HttpRequest<R>,
+  context: Context,
+) => Promise<HttpResult>;
+
+/**
+ * Wraps a route's handler in the one request pipeline: Powertools logger/tracer/metrics,
+ * body size limit, JSON parsing, zod validation with field paths, and the error envelope.
+ * Handlers stay thin: parse (done here) → call a use case → map the result.
+ */
+export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHandler<R>) {
+  const { MAX_REQUEST_BODY_BYTES } = getConfig();
+
+  const core = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
+    const startedAt = performance.now();
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    logger.appendKeys({ route: route.id, request_id: requestId });
+    let response: APIGatewayProxyStructuredResultV2;
+    let errorCode: string | undefined;
+    try {
+      const parsed = parseRequest(route, event, { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      if (parsed.sub) logger.appendKeys({ user_hash: hashUserId(parsed.sub) });
+      const result = await handle(
+        { ...parsed, userId: parsed.sub, requestId, event } as unknown as HttpRequest<R>,
+        context,
+      );
+      response = jsonResponse(result.status, { data: result.data }, result.headers);
+    } catch (error) {
+      errorCode = isDomainError(error) ? error.code : 'INTERNAL';
+      if (!isDomainError(error)) {
+        // Name and stack only: a third-party error's message or properties could echo input.
+        logger.error('Unhandled error', {
+          error_name: (error as Error)?.name,
+          stack: (error as Error)?.stack,
+        });
+        countError(errorCode);
+      }
+      response = errorToResponse(error);
+    }
+    logger.info('Request handled', {
+      method: event.requestContext?.http?.method,
+      status: response.statusCode,
+      error_code: errorCode,
+      duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+    });
+    publishMetricsIfAny();
+    return response;
+  };
+
+  return middy(core)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+}

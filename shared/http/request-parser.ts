@@ -1,0 +1,115 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, type ErrorDetail } from '../domain/errors';
+import type { RouteDefinition } from '../routes/route-definition';
+
+type Part = 'params' | 'query' | 'body' | 'headers';
+
+/** Turns zod issues into the envelope's details, with paths such as `body.room_name`. */
+export function issuesToDetails(part: Part, issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: [part, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+function validate(part: Part, schema: z.ZodType | undefined, value: unknown): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new DomainError('VALIDATION_ERROR', `Invalid request ${part}.`, {
+      details: issuesToDetails(part, result.error.issues),
+    });
+  }
+  return result.data;
+}
+
+function rawBody(event: APIGatewayProxyEventV2): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes: number): unknown {
+  const bytes = rawBody(event);
+  if (bytes.length > maxBytes) {
+    throw new DomainError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBytes} bytes.`);
+  }
+  if (bytes.length === 0) return {};
+  const contentType = headerValue(event.headers, 'content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim())) {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request body must be application/json.');
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new DomainError('INVALID_JSON', 'Request body is not valid JSON.');
+  }
+}
+
+export function headerValue(
+  headers: APIGatewayProxyEventV2['headers'] | undefined,
+  name: string,
+): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The authenticated user's `sub`, as the JWT authorizer put it on the event. */
+export function claimsSubject(event: APIGatewayProxyEventV2): string | undefined {
+  const context = event.requestContext as APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+  };
+  const sub = context.authorizer?.jwt?.claims?.sub;
+  return typeof sub === 'string' && sub.length > 0 ? sub : undefined;
+}
+
+/**
+ * DESIGN §4: a `user_id` in a body or query is accepted only when it equals the token's `sub`
+ * (old clients send it); it is then dropped, so schemas never see it.
+ */
+function withoutCompatibleUserId(part: Part, value: unknown, sub: string | undefined): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !('user_id' in value)) return value;
+  const { user_id: userId, ...rest } = value as Record<string, unknown>;
+  if (sub === undefined || userId !== sub) {
+    throw new DomainError('FORBIDDEN', `${part}.user_id does not match the signed-in user.`);
+  }
+  return rest;
+}
+
+export interface ParsedRequest {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+  readonly headers: unknown;
+  readonly sub: string | undefined;
+}
+
+export function parseRequest(
+  route: RouteDefinition,
+  event: APIGatewayProxyEventV2,
+  options: { readonly maxBodyBytes: number },
+): ParsedRequest {
+  const sub = claimsSubject(event);
+  if (route.auth === 'jwt' && !sub)
+    throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
+  const schemas = route.request ?? {};
+  // Only signed-in routes have a user to compare with; elsewhere `user_id` is ordinary input.
+  const compatible = (part: Part, value: unknown) =>
+    route.auth === 'jwt' ? withoutCompatibleUserId(part, value, sub) : value;
+  const rawQuery = compatible('query', event.queryStringParameters ?? {});
+  const body = schemas.body ? compatible('body', parseJsonBody(event, options.maxBodyBytes)) : {};
+  const lowerCaseHeaders = Object.fromEntries(
+    Object.entries(event.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]),
+  );
+  return {
+    params: validate('params', schemas.params, event.pathParameters ?? {}),
+    query: validate('query', schemas.query, rawQuery),
+    body: validate('body', schemas.body, body),
+    headers: validate('headers', schemas.headers, lowerCaseHeaders),
+    sub,
+  };
+}

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../domain/errors';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type TableAccess = 'RO' | 'RW';
+
+export interface RouteResponse {
+  readonly description: string;
+  /** The body schema; `undefined` for an empty body. */
+  readonly schema?: z.ZodType;
+  /** Extra response headers, documented in OpenAPI (e.g. `Retry-After`, `Deprecation`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** For streams: the media type of the body. */
+  readonly contentType?: 'application/json' | 'text/event-stream';
+}
+
+export interface RouteDefinition {
+  /** Stable, unique, camelCase: the OpenAPI operationId and the CDK construct id's stem. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway style path with `{param}` placeholders. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  /** Handler module (from the repository root) and its export. */
+  readonly handler: { readonly entry: string; readonly export: 'handler' };
+  /** `jwt`: the HTTP API JWT authorizer (locally: its emulation) guards the route. */
+  readonly auth: 'jwt' | 'none';
+  /**
+   * `http`: an HTTP API route with a buffered Lambda integration.
+   * `stream`: a Lambda function URL in RESPONSE_STREAM mode; the handler verifies the JWT itself.
+   */
+  readonly kind: 'http' | 'stream';
+  /** Served by the local gateway only, never deployed (e.g. `POST /local/token`). */
+  readonly localOnly?: boolean;
+  readonly deprecated?: boolean;
+  readonly request?: {
+    readonly params?: z.ZodObject;
+    readonly query?: z.ZodObject;
+    readonly body?: z.ZodType;
+    /** Request headers the route reads (e.g. `Idempotency-Key`), documented in OpenAPI. */
+    readonly headers?: z.ZodObject;
+  };
+  readonly responses: Readonly<Record<number, RouteResponse>>;
+  /** Error codes this route can answer with, besides the ones every route can. */
+  readonly errors: readonly ErrorCode[];
+  /** Least privilege: what the route's function may do. CDK turns this into grants and env vars. */
+  readonly access: {
+    readonly chatTable?: TableAccess;
+    readonly streamsTable?: TableAccess;
+    readonly invokeModel?: boolean;
+  };
+}
+
+/** Declares a route with its types checked, keeping the literal types of the schemas. */
+export const defineRoute = <const R extends RouteDefinition>(route: R): R => route;

@@ -1,0 +1,194 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { ApiFunction, type FunctionEnvName } from '../../infra/constructs/api-function';
+import { parseDeployConfig } from '../../infra/deploy-config';
+import {
+  actionsOf,
+  cdkJsonContext,
+  functionEnvironment,
+  logicalIdOf,
+  statementsOfRole,
+  testApp,
+} from './synth';
+
+const build = (context: { bedrockModelId?: string } = {}) => {
+  const app = testApp();
+  const stack = new Stack(app, 'FunctionTest');
+  const userPool = new cognito.UserPool(stack, 'Pool');
+  const userPoolClient = userPool.addClient('Client');
+  const indexed = new dynamodb.Table(stack, 'Indexed', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+  });
+  indexed.addGlobalSecondaryIndex({
+    indexName: 'gsi1',
+    partitionKey: { name: 'g', type: dynamodb.AttributeType.STRING },
+  });
+  const plain = new dynamodb.Table(stack, 'Plain', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+  });
+  const fn = new ApiFunction(stack, 'Fn', {
+    entry: 'functions/health/get-liveness.ts',
+    config: parseDeployConfig(context),
+    userPool,
+    userPoolClient,
+  });
+  const template = () => Template.fromStack(stack);
+  const statements = () => statementsOfRole(template(), logicalIdOf(fn.role));
+  const env = () => functionEnvironment(template(), fn.function);
+  return { stack, fn, indexed, plain, template, statements, env };
+};
+
+describe('ApiFunction.bindTable', () => {
+  it('RO sets the env var and grants item reads on the table and its indexes, no writes', () => {
+    const { fn, indexed, statements, env } = build();
+
+    fn.bindTable(indexed, 'RO', 'CHAT_TABLE_NAME');
+
+    expect(env().CHAT_TABLE_NAME).toEqual({ Ref: logicalIdOf(indexed) });
+    const dynamo = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] ?? { Effect: '', Action: [], Resource: null }).sort()).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ].sort(),
+    );
+    expect(dynamo[0]?.Resource).toEqual([
+      { 'Fn::GetAtt': [logicalIdOf(indexed), 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(indexed), 'Arn'] }, '/index/*']] },
+    ]);
+  });
+
+  it('RW adds item writes, and still no Scan, table management or wildcard action', () => {
+    const { fn, plain, statements, env } = build();
+
+    fn.bindTable(plain, 'RW', 'STREAMS_TABLE_NAME');
+
+    expect(env().STREAMS_TABLE_NAME).toEqual({ Ref: logicalIdOf(plain) });
+    const actions = statements().flatMap(actionsOf);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+      ]),
+    );
+    for (const absent of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:*', '*']) {
+      expect(actions).not.toContain(absent);
+    }
+  });
+
+  it('grants nothing on a table it was not given', () => {
+    const { fn, indexed, plain, statements } = build();
+
+    fn.bindTable(indexed, 'RW', 'CHAT_TABLE_NAME');
+
+    expect(JSON.stringify(statements())).not.toContain(`"${logicalIdOf(plain)}"`);
+  });
+
+  it('accepts only env var names of the config schema (checked by the typecheck)', () => {
+    expectTypeOf<'COGNITO_USER_POOL_ID'>().toExtend<FunctionEnvName>();
+    expectTypeOf<'POWERTOOLS_LOG_LEVEL'>().toExtend<FunctionEnvName>();
+    expectTypeOf<'COGNITO_POOL'>().not.toExtend<FunctionEnvName>();
+    // Reserved by Lambda: setting it fails deployment.
+    expectTypeOf<'AWS_REGION'>().not.toExtend<FunctionEnvName>();
+    expectTypeOf<Parameters<ApiFunction['bindTable']>[2]>().toEqualTypeOf<
+      'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME'
+    >();
+  });
+});
+
+describe('ApiFunction.bindModel', () => {
+  it('grants invoke on the one foundation model in the stack region', () => {
+    const { fn, statements } = build({ bedrockModelId: 'anthropic.claude-3-haiku-20240307-v1:0' });
+
+    fn.bindModel();
+
+    const bedrock = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('bedrock:')));
+    expect(bedrock).toHaveLength(1);
+    expect(actionsOf(bedrock[0] ?? { Effect: '', Action: [], Resource: null }).sort()).toEqual([
+      'bedrock:InvokeModel',
+      'bedrock:InvokeModelWithResponseStream',
+    ]);
+    expect(bedrock[0]?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':bedrock:',
+          { Ref: 'AWS::Region' },
+          '::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+        ],
+      ],
+    });
+  });
+
+  it('grants an inference profile and its model only through that profile', () => {
+    const { fn, statements } = build({ bedrockModelId: 'us.anthropic.claude-3-haiku-20240307-v1:0' });
+
+    fn.bindModel();
+
+    const bedrock = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('bedrock:')));
+    expect(JSON.stringify(bedrock)).toContain('inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0');
+    const anyRegion = bedrock.find((s) =>
+      JSON.stringify(s.Resource).includes(':bedrock:*::foundation-model/'),
+    );
+    expect(anyRegion?.Condition).toMatchObject({
+      StringLike: { 'bedrock:InferenceProfileArn': expect.anything() },
+    });
+  });
+});
+
+describe('ApiFunction', () => {
+  it('puts every grant in a customer-managed policy, never an inline one', () => {
+    const { fn, indexed, template } = build();
+
+    fn.bindTable(indexed, 'RW', 'CHAT_TABLE_NAME');
+    fn.bindModel();
+
+    template().resourceCountIs('AWS::IAM::Policy', 0);
+    template().resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+  });
+
+  it('bundles with the local esbuild (no Docker) into an ESM module with a require shim and a source map', () => {
+    // Prepare: an app that bundles (the other tests skip bundling)
+    const outdir = mkdtempSync(join(tmpdir(), 'careguide-bundle-'));
+    try {
+      const app = new App({ outdir, context: { ...cdkJsonContext() } });
+      const stack = new Stack(app, 'BundleTest');
+      const userPool = new cognito.UserPool(stack, 'Pool');
+      new ApiFunction(stack, 'Fn', {
+        entry: 'functions/health/get-liveness.ts',
+        config: parseDeployConfig({}),
+        userPool,
+        userPoolClient: userPool.addClient('Client'),
+      });
+
+      // Act
+      const assembly = app.synth();
+
+      // Assess
+      const bundleDir = readdirSync(assembly.directory)
+        .map((name) => join(assembly.directory, name))
+        .find((path) => existsSync(join(path, 'index.mjs')));
+      expect(bundleDir).toBeDefined();
+      const bundle = readFileSync(join(bundleDir ?? '', 'index.mjs'), 'utf8');
+      expect(bundle.startsWith('import { createRequire as __careguideCreateRequire }')).toBe(true);
+      expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+      expect(existsSync(join(bundleDir ?? '', 'index.mjs.map'))).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,13 +1,21 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Deploy parameters: read from CDK context (`cdk.json` or `cdk synth -c key=value`), validated
  * here once, so a bad value fails synth with a message naming the key and the value given.
  * Values from `-c` arrive as strings, values from cdk.json as JSON: both are accepted.
  */
+
+/** Lambda's hard limit on a function's timeout. */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/**
+ * How long the stream function may run past STREAM_MAX_DURATION_SECONDS: the loop notices the
+ * deadline at its next poll, then stores the partial answer, frees its slot and flushes metrics.
+ */
+export const STREAM_TIMEOUT_MARGIN_SECONDS = 60;
 
 /** The retention periods CloudWatch Logs accepts (RetentionDays without INFINITE: a retention must be set). */
 const allowedRetentionDays = Object.values(RetentionDays).filter(
@@ -62,6 +70,28 @@ export const deployContextSchema = z.object({
     .default('anthropic.claude-3-haiku-20240307-v1:0'),
   /** How often a streaming loop polls its cancel flag (DESIGN §4). */
   cancelPollIntervalMs: z.coerce.number().int().min(50).max(5000).default(250),
+  /**
+   * A stream ends by itself after this (STREAM_MAX_DURATION_SECONDS). The stream function's
+   * timeout is this plus STREAM_TIMEOUT_MARGIN_SECONDS, and Lambda allows at most 900 s.
+   */
+  streamMaxDurationSeconds: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(LAMBDA_MAX_TIMEOUT_SECONDS - STREAM_TIMEOUT_MARGIN_SECONDS)
+    .default(600),
+  /** Live streams per user (MAX_LIVE_STREAMS_PER_USER); beyond it 429 STREAM_LIMIT_REACHED. */
+  maxLiveStreamsPerUser: z.coerce.number().int().min(1).max(50).default(5),
+  /** Live rooms per user (MAX_LIVE_ROOMS_PER_USER); beyond it 409 ROOM_LIMIT_REACHED. */
+  maxLiveRoomsPerUser: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Room creations per user and hour (ROOM_CREATE_LIMIT_PER_HOUR); beyond it 429 with Retry-After. */
+  roomCreateLimitPerHour: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Reserved concurrency of the stream function: caps concurrent answers (and Bedrock spend) and
+   * guarantees them capacity. @default unset — an account with the new-account quota of 10
+   * concurrent executions cannot reserve any, so it is opt-in.
+   */
+  streamReservedConcurrency: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Where alarm notifications go (Monitoring construct); none when unset. */
   alarmEmail: z.email().optional(),
 });
@@ -86,6 +116,11 @@ export interface DeployConfig {
   readonly corsAllowedOrigins: readonly string[];
   readonly bedrockModelId: string;
   readonly cancelPollIntervalMs: number;
+  readonly streamMaxDurationSeconds: number;
+  readonly maxLiveStreamsPerUser: number;
+  readonly maxLiveRoomsPerUser: number;
+  readonly roomCreateLimitPerHour: number;
+  readonly streamReservedConcurrency?: number;
   readonly alarmEmail?: string;
 }
 
@@ -118,6 +153,13 @@ export function parseDeployConfig(raw: Readonly<Record<string, unknown>>): Deplo
     corsAllowedOrigins: context.corsAllowedOrigins ?? ['*'],
     bedrockModelId: context.bedrockModelId,
     cancelPollIntervalMs: context.cancelPollIntervalMs,
+    streamMaxDurationSeconds: context.streamMaxDurationSeconds,
+    maxLiveStreamsPerUser: context.maxLiveStreamsPerUser,
+    maxLiveRoomsPerUser: context.maxLiveRoomsPerUser,
+    roomCreateLimitPerHour: context.roomCreateLimitPerHour,
+    ...(context.streamReservedConcurrency !== undefined
+      ? { streamReservedConcurrency: context.streamReservedConcurrency }
+      : {}),
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
   };
 }

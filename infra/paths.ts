@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The repository root: handler entries in the route table and the lock file are relative to it. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));

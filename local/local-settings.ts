@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Settings of `npm start` itself (the handlers' settings are shared/config/config-schema.ts;

@@ -3,14 +3,16 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ConfigEnvName } from '../../shared/config/config-schema';
 import type { TableDefinition } from '../../shared/data/table-definitions';
 import type { TableAccess } from '../../shared/routes/route-definition';
+import { BUNDLE_FILE, FUNCTION_RUNTIME, handlerCode } from '../bundling';
 import type { DeployConfig } from '../deploy-config';
-import { appVersion, fromRepoRoot } from '../paths';
+import { appVersion } from '../paths';
 
 /**
  * Env var names a function may get: the handlers' configuration schema
@@ -30,9 +32,6 @@ export type TableEnvName = TableDefinition['envVar'];
 /** Powertools' service name (a metric dimension): one service, so every function's metrics aggregate. */
 export const SERVICE_NAME = 'careguide-chat';
 export const METRICS_NAMESPACE = 'CareGuide';
-
-/** Lambda runtime of every function: the newest Node.js LTS Lambda offers (handlers also run on Node 20 locally). */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
  * Data-plane reads. `Scan` is deliberately absent (DESIGN §5: reads never scan), as are
@@ -76,6 +75,17 @@ class FunctionRole extends iam.Role {
   }
 }
 
+/**
+ * How a function is invoked, which decides what happens to a failed invocation:
+ * - `api`: synchronously by the HTTP API; the caller gets the error, nothing to dead-letter.
+ * - `function-url`: synchronously through its function URL (response streaming); likewise.
+ * - `event-source`: by a DynamoDB Streams event source mapping, which retries the batch and
+ *   sends what keeps failing to the mapping's own on-failure destination (see `Maintenance`).
+ * - `schedule`: asynchronously by EventBridge; Lambda retries, then the event goes to the
+ *   on-failure destination `failureQueue`.
+ */
+export type FunctionInvocation = 'api' | 'function-url' | 'event-source' | 'schedule';
+
 export interface ApiFunctionProps {
   /** Handler module, relative to the repository root (a route's `handler.entry`). */
   readonly entry: string;
@@ -90,18 +100,61 @@ export interface ApiFunctionProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(10) — CRUD handlers make a few DynamoDB calls; the HTTP API gives up at 30 s. */
   readonly timeout?: Duration;
+  /** @default 'api' */
+  readonly invocation?: FunctionInvocation;
+  /**
+   * The on-failure destination of asynchronous invocations: where an event goes after its
+   * retries, with the error and the request context. Required (and only allowed) for `schedule`.
+   */
+  readonly failureQueue?: sqs.IQueue;
+  /** Reserved concurrency. @default none: the function shares the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
+
+/** Asynchronous invocations: two retries (Lambda's maximum); an event older than this goes to the failure queue. */
+const ASYNC_RETRY_ATTEMPTS = 2;
+const ASYNC_MAX_EVENT_AGE = Duration.hours(1);
+
+const SYNCHRONOUS_DLQ_REASON: Record<'api' | 'function-url', string> = {
+  api: 'Invoked synchronously by API Gateway: the caller receives the error, there is no async event to dead-letter.',
+  'function-url':
+    'Invoked synchronously through its function URL (response streaming): the client receives the error or the ' +
+    "stream's error event, there is no async event to dead-letter.",
+};
+const ASYNC_DLQ_REASON =
+  "Asynchronous failures go to an on-failure destination (EventInvokeConfig → the job's SQS queue), which AWS " +
+  'recommends over a DeadLetterConfig: its record carries the error and the request context. A DeadLetterConfig ' +
+  'as well would only duplicate the same failure path with less information.';
+const EVENT_SOURCE_DLQ_REASON =
+  'Invoked by a DynamoDB Streams event source mapping, not asynchronously: the mapping retries and bisects failing ' +
+  'batches and sends the records that still fail to its own on-failure SQS destination (DestinationConfig).';
+
+const CONCURRENCY_REASON: Record<FunctionInvocation, string> = {
+  api:
+    'Reserved concurrency would cap or starve other functions in the account; load is bounded by the HTTP API ' +
+    'stage throttle and per-user limits, and Lambda throttles are alarmed by the monitoring construct.',
+  'function-url':
+    'Reserved concurrency is opt-in (deploy key streamReservedConcurrency): accounts on the default quota of 10 ' +
+    'concurrent executions cannot reserve any. Live streams are capped per user in DynamoDB, and throttles are alarmed.',
+  'event-source':
+    'Concurrency is already bounded by the event source mapping (one batch per stream shard at a time); reserving ' +
+    'more would only take capacity from the API functions.',
+  schedule:
+    'Invoked by one schedule: at most one run at a time in normal operation, each bounded by its timeout; ' +
+    'reserving concurrency would only take capacity from the API functions.',
+};
 
 /**
  * The one way this app builds a Lambda function: Node.js on arm64, an ESM bundle made by the
- * local esbuild (no Docker), source maps, X-Ray, its own log group with retention, JSON logs,
- * Powertools and app configuration in env vars, and a role holding only what `bindTable` /
- * `bindModel` grant.
+ * local esbuild (no Docker, infra/bundling.ts), source maps, X-Ray, its own log group with
+ * retention, JSON logs, Powertools and app configuration in env vars, a role holding only what
+ * `bindTable` / `bindModel` grant, and dead-letter handling that fits how it is invoked.
  */
 export class ApiFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
+  readonly invocation: FunctionInvocation;
 
   private readonly config: DeployConfig;
 
@@ -109,6 +162,13 @@ export class ApiFunction extends Construct {
     super(scope, id);
     const { config } = props;
     this.config = config;
+    const invocation = props.invocation ?? 'api';
+    this.invocation = invocation;
+    if ((invocation === 'schedule') !== (props.failureQueue !== undefined)) {
+      throw new Error(
+        `${this.node.path}: a failureQueue is required for invocation 'schedule' and only allowed there (invocation '${invocation}')`,
+      );
+    }
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: config.logRetention,
@@ -118,12 +178,11 @@ export class ApiFunction extends Construct {
     this.role = role;
     this.logGroup.grantWrite(role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: fromRepoRoot(props.entry),
-      handler: props.handlerExport ?? 'handler',
+    const handlerExport = props.handlerExport ?? 'handler';
+    this.function = new lambda.Function(this, 'Function', {
+      code: handlerCode(props.entry),
+      handler: `${BUNDLE_FILE.replace(/\.mjs$/, '')}.${handlerExport}`,
       ...(props.description ? { description: props.description } : {}),
-      projectRoot: fromRepoRoot('.'),
-      depsLockFilePath: fromRepoRoot('package-lock.json'),
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -134,21 +193,16 @@ export class ApiFunction extends Construct {
       applicationLogLevelV2: lambda.ApplicationLogLevel[config.logLevel],
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
-      // Set explicitly below (AWS_NODEJS_CONNECTION_REUSE_ENABLED), for every runtime alike.
-      awsSdkConnectionReuse: false,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies may call require(): give the ESM bundle one.
-        banner:
-          "import { createRequire as __careguideCreateRequire } from 'node:module'; const require = __careguideCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK is bundled at the locked version the tests ran against, not taken from the runtime.
-        bundleAwsSDK: true,
-        tsconfig: fromRepoRoot('tsconfig.json'),
-      },
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      ...(props.failureQueue
+        ? {
+            onFailure: new SqsDestination(props.failureQueue),
+            retryAttempts: ASYNC_RETRY_ATTEMPTS,
+            maxEventAge: ASYNC_MAX_EVENT_AGE,
+          }
+        : {}),
     });
 
     const environment: Partial<Record<FunctionEnvName, string>> = {
@@ -167,6 +221,12 @@ export class ApiFunction extends Construct {
       BEDROCK_MODEL_ID: config.bedrockModelId,
       CANCEL_POLL_INTERVAL_MS: String(config.cancelPollIntervalMs),
       CORS_ALLOWED_ORIGINS: config.corsAllowedOrigins.join(','),
+      // Limits are configuration, not grants: every function sees the same values (a stop or a
+      // delete must agree with the stream handler on them).
+      STREAM_MAX_DURATION_SECONDS: String(config.streamMaxDurationSeconds),
+      MAX_LIVE_STREAMS_PER_USER: String(config.maxLiveStreamsPerUser),
+      MAX_LIVE_ROOMS_PER_USER: String(config.maxLiveRoomsPerUser),
+      ROOM_CREATE_LIMIT_PER_HOUR: String(config.roomCreateLimitPerHour),
     };
     for (const [name, value] of Object.entries(environment)) {
       if (value !== undefined) this.function.addEnvironment(name, value);
@@ -180,26 +240,10 @@ export class ApiFunction extends Construct {
           'these X-Ray actions support no resource-level permissions.',
       },
       {
-        id: 'HIPAA.Security-LambdaDLQ',
-        reason:
-          'Invoked synchronously by API Gateway: the caller receives the error, there is no async event to dead-letter.',
-      },
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously by API Gateway: the caller receives the error, there is no async event to dead-letter.',
-      },
-      {
         id: 'HIPAA.Security-LambdaInsideVPC',
         reason:
           'The function reaches only AWS APIs (DynamoDB, Bedrock, CloudWatch, X-Ray) over TLS with SigV4 auth and no ' +
           'private resources exist; a VPC would add NAT or interface endpoints and cold-start latency, not protection.',
-      },
-      {
-        id: 'HIPAA.Security-LambdaConcurrency',
-        reason:
-          'Reserved concurrency would cap or starve other functions in the account; load is bounded by the HTTP API ' +
-          'stage throttle and per-user limits, and Lambda throttles are alarmed by the monitoring construct.',
       },
       {
         id: 'HIPAA.Security-CloudWatchLogGroupEncrypted',
@@ -208,6 +252,22 @@ export class ApiFunction extends Construct {
           'Logs encrypts them at rest with service-managed keys, so a customer-managed key would protect no PHI.',
       },
     );
+    const dlqReason =
+      invocation === 'schedule'
+        ? ASYNC_DLQ_REASON
+        : invocation === 'event-source'
+          ? EVENT_SOURCE_DLQ_REASON
+          : SYNCHRONOUS_DLQ_REASON[invocation];
+    Validations.of(this).acknowledge(
+      { id: 'HIPAA.Security-LambdaDLQ', reason: dlqReason },
+      { id: 'Serverless-LambdaDLQ', reason: dlqReason },
+    );
+    if (props.reservedConcurrentExecutions === undefined) {
+      Validations.of(this).acknowledge({
+        id: 'HIPAA.Security-LambdaConcurrency',
+        reason: CONCURRENCY_REASON[invocation],
+      });
+    }
   }
 
   /** Sets one env var of the function; the name must be one the handlers' config schema (or Powertools) reads. */
@@ -221,11 +281,17 @@ export class ApiFunction extends Construct {
    */
   bindTable(table: dynamodb.ITable, access: TableAccess, envVar: TableEnvName): void {
     this.setEnvironment(envVar, table.tableName);
-    table.grant(this.function, ...tableActions(access));
+    const grant = table.grant(this.function, ...tableActions(access));
     // Table.grant adds `<table arn>/index/*` when the table has GSIs: queries by index need it.
-    const tableArn = Stack.of(this).resolve(table.tableArn) as unknown;
+    // Acknowledged only where the grant really holds it (a table without GSIs gets none).
+    const stack = Stack.of(this);
+    const tableArn = stack.resolve(table.tableArn) as unknown;
     const logicalId = ApiFunction.getAttLogicalId(tableArn);
-    if (logicalId) {
+    const indexArn = JSON.stringify([tableArn, '/index/*']);
+    const grantsIndexes = grant.principalStatements.some((statement) =>
+      JSON.stringify(stack.resolve(statement.resources)).includes(indexArn),
+    );
+    if (logicalId && grantsIndexes) {
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
         reason:
@@ -236,16 +302,43 @@ export class ApiFunction extends Construct {
   }
 
   /**
-   * Lets the function call `bedrockModelId` (ConverseStream and Converse) and nothing else.
+   * Lets the function's event source mapping read `table`'s stream, and nothing else: the four
+   * stream actions on that one stream's ARN. (`DynamoEventSource` would also grant
+   * `dynamodb:ListStreams` on `*`; AWS documents the stream ARN as enough.)
+   */
+  bindTableStream(table: dynamodb.ITable): void {
+    if (!table.tableStreamArn) {
+      throw new Error(`${table.node.path} has no stream: its table definition must set \`stream\``);
+    }
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        resources: [table.tableStreamArn],
+      }),
+    );
+  }
+
+  /**
+   * Lets the function call `bedrockModelId` and nothing else: ConverseStream
+   * (`bedrock:InvokeModelWithResponseStream`), plus Converse (`bedrock:InvokeModel`) only when
+   * `nonStreaming` is asked for — the chat stream needs just the first.
    * Foundation-model ids are granted on that model's ARN in this region; cross-region
    * inference profiles (`us.`, `eu.`, `apac.`, `global.` prefixes) on the profile and the
    * underlying model in the regions the profile routes to.
    */
-  bindModel(): void {
+  bindModel(options: { readonly nonStreaming?: boolean } = {}): void {
     const stack = Stack.of(this);
     const modelId = this.config.bedrockModelId;
+    const actions = [
+      'bedrock:InvokeModelWithResponseStream',
+      ...(options.nonStreaming ? ['bedrock:InvokeModel'] : []),
+    ];
     const profile = /^(us|eu|apac|global)\.(.+)$/.exec(modelId);
-    const actions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
     if (!profile) {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -5,7 +5,6 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { chatTable, streamsTable, type TableDefinition } from '../../shared/data/table-definitions';
 import { corsAllowedHeaders, corsExposedHeaders, corsMaxAgeSeconds } from '../../shared/http/cors';
 import type { RouteDefinition } from '../../shared/routes/route-definition';
 import { deployedRoutes } from '../../shared/routes/route-table';
@@ -13,16 +12,7 @@ import type { DeployConfig } from '../deploy-config';
 import { ApiFunction } from './api-function';
 import type { Auth } from './auth';
 import type { Data } from './data';
-
-/** Which table each table key of a route's `access` means; a new key fails the typecheck until mapped here. */
-const accessTables = { chatTable, streamsTable } as const satisfies Record<
-  Exclude<keyof RouteDefinition['access'], 'invokeModel'>,
-  TableDefinition
->;
-
-/** `getLiveness` → `GetLiveness`: a route's construct-id stem. */
-const constructIdOf = (route: RouteDefinition): string =>
-  route.id.charAt(0).toUpperCase() + route.id.slice(1);
+import { bindAccess, constructIdOf } from './function-access';
 
 export interface ApiThrottle {
   /** Steady-state requests per second across the stage. */
@@ -37,6 +27,8 @@ export interface ApiProps {
   readonly auth: Auth;
   /** Stage-wide throttle. @default { rateLimit: 100, burstLimit: 200 } */
   readonly throttle?: ApiThrottle;
+  /** The routes to serve (their `http` ones). @default the route table's deployed routes */
+  readonly routes?: readonly RouteDefinition[];
 }
 
 /**
@@ -56,6 +48,8 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { config, data, auth } = props;
+    const routes = props.routes ?? deployedRoutes();
+    const httpRoutes = routes.filter((route) => route.kind === 'http' && !route.localOnly);
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `careguide-chat-${config.stage}`,
@@ -65,7 +59,7 @@ export class Api extends Construct {
       // One CORS policy (shared/http/cors.ts), the local gateway emulates the same.
       corsPreflight: {
         allowOrigins: [...config.corsAllowedOrigins],
-        allowMethods: [...new Set(deployedRoutes().map((route) => route.method))].map(
+        allowMethods: [...new Set(httpRoutes.map((route) => route.method))].map(
           (method) => apigwv2.CorsHttpMethod[method],
         ),
         allowHeaders: [...corsAllowedHeaders],
@@ -121,11 +115,10 @@ export class Api extends Construct {
     const noAuthorizer = new apigwv2.HttpNoneAuthorizer();
 
     const functions = new Map<string, ApiFunction>();
-    for (const route of deployedRoutes()) {
-      // `stream` routes are served by a Lambda function URL in RESPONSE_STREAM mode (a separate
-      // construct), not by the HTTP API, whose integrations buffer the response.
-      if (route.kind !== 'http') continue;
-      const stem = constructIdOf(route);
+    // `stream` routes are served by a Lambda function URL in RESPONSE_STREAM mode (the Streaming
+    // construct), not by the HTTP API, whose integrations buffer the response.
+    for (const route of httpRoutes) {
+      const stem = constructIdOf(route.id);
       const fn = new ApiFunction(this, `${stem}Function`, {
         entry: route.handler.entry,
         handlerExport: route.handler.export,
@@ -135,11 +128,7 @@ export class Api extends Construct {
         userPool: auth.userPool,
         userPoolClient: auth.userPoolClient,
       });
-      for (const [key, definition] of Object.entries(accessTables)) {
-        const access = route.access[key as keyof typeof accessTables];
-        if (access) fn.bindTable(data.tableFor(definition), access, definition.envVar);
-      }
-      if (route.access.invokeModel) fn.bindModel();
+      bindAccess(fn, route.access, data);
 
       const routes = this.httpApi.addRoutes({
         path: route.path,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const booleanFlag = (fallback: boolean) =>
@@ -40,6 +40,8 @@ export const configSchema = z
     BEDROCK_MODEL_ID: z.string().min(1).default('anthropic.claude-3-haiku-20240307-v1:0'),
     LOCAL_MODEL_TOKENS_PER_SECOND: positiveInt(40),
     LOCAL_MODEL_ANSWER_TOKENS: positiveInt(60),
+    /** The most tokens one answer may have (Bedrock `maxTokens`). */
+    MODEL_MAX_OUTPUT_TOKENS: positiveInt(1024),
 
     CANCEL_POLL_INTERVAL_MS: positiveInt(250),
     STREAM_MAX_DURATION_SECONDS: positiveInt(600),

@@ -22,6 +22,33 @@ export const keys = {
     pk: `USER#${userId}#ROOM#${roomId}`,
     sk: `MSG#${createdAt}#${messageId}`,
   }),
+  /**
+   * Sort key of a live room in gsi1 (last_activity) and gsi2 (created_at): the time, then the id,
+   * so ties keep one order. The time is `Date.toISOString()` (fixed width).
+   */
+  roomListSortKey: (sortValue: string, roomId: string) => `${sortValue}#${roomId}`,
+  /**
+   * Sort key in gsi3 (room_name): the case-folded name, U+0001 (below any character a name may
+   * hold: names have no control characters), then the id. With `#`, "Blood pressure" would sort
+   * before "Blood" (' ' < '#').
+   */
+  roomNameSortKey: (foldedName: string, roomId: string) => `${foldedName}\u0001${roomId}`,
+  /** A background job that deletes the messages a clear-history hid (picked up from the table's stream). */
+  historyClearJob: (userId: string, roomId: string, jobId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `HISTORY_CLEAR#${roomId}#${jobId}`,
+  }),
+  /**
+   * Partition of the sparse purge GSI (gsi4): soft-deleted rooms, spread over `purgeShards`
+   * partitions by room id so deletes from all users do not land on one index partition.
+   */
+  purgePartition: (shard: number) => `PURGE#${shard}`,
+  purgeShardOf: (roomId: string) => {
+    let hash = 0;
+    for (const char of roomId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+    return hash % purgeShards;
+  },
+  purgeSortKey: (purgeAfter: string, userId: string, roomId: string) => `${purgeAfter}#${userId}#${roomId}`,
 
   // ActiveStreams table
   stream: (userId: string, streamId: string) => ({ pk: `USER#${userId}`, sk: `STREAM#${streamId}` }),
@@ -36,10 +63,14 @@ export const keys = {
   chatRequest: (userId: string, requestId: string) => ({ pk: `USER#${userId}`, sk: `REQUEST#${requestId}` }),
 } as const;
 
+/** How many partitions the purge GSI is spread over. Raising it is safe; lowering it strands rooms in the dropped shards. */
+export const purgeShards = 8;
+
 export const keyPrefixes = {
   room: 'ROOM#',
   session: 'SESSION#',
   message: 'MSG#',
+  historyClearJob: 'HISTORY_CLEAR#',
   stream: 'STREAM#',
   slot: 'SLOT#',
 } as const;

@@ -62,6 +62,13 @@ export const chatTable: TableDefinition = {
       sortKey: { name: 'gsi3sk', type: 'S' },
       purpose: "a user's live rooms by room_name, case-folded (sparse)",
     },
+    {
+      indexName: 'gsi4',
+      partitionKey: { name: 'gsi4pk', type: 'S' },
+      sortKey: { name: 'gsi4sk', type: 'S' },
+      purpose:
+        'soft-deleted rooms by purge time, for the purge job (sparse: only soft-deleted rooms carry gsi4 keys; sharded PURGE#<n>)',
+    },
   ],
   timeToLiveAttribute: 'ttl',
   stream: 'NEW_AND_OLD_IMAGES',

@@ -8,7 +8,13 @@ export const corsAllowedHeaders = [
   'idempotency-key',
   'x-request-id',
 ] as const;
-export const corsExposedHeaders = ['retry-after', 'deprecation', 'link', 'location'] as const;
+export const corsExposedHeaders = [
+  'retry-after',
+  'deprecation',
+  'link',
+  'location',
+  'idempotent-replayed',
+] as const;
 export const corsMaxAgeSeconds = 600;
 
 export function corsPolicy(allowedOrigins: readonly string[]) {

@@ -12,16 +12,29 @@ import { routeTable } from './route-table';
  */
 const commonErrors: readonly ErrorCode[] = ['INTERNAL'];
 
+/** Codes whose answer can carry `Retry-After` (DomainError.retryAfterSeconds → error-mapper). */
+const retryAfterCodes: readonly ErrorCode[] = ['RATE_LIMITED', 'CONFLICT'];
+const retryAfterHeader = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying (sent when waiting helps: rate limits, contention).',
+    schema: { type: 'string' },
+  },
+};
+
 function errorResponses(route: RouteDefinition) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set([...route.errors, ...commonErrors])) {
     const status = httpStatusByCode[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const responses: Record<number, { description: string; content: Record<string, { schema: unknown }> }> = {};
+  const responses: Record<
+    number,
+    { description: string; headers?: object; content: Record<string, { schema: unknown }> }
+  > = {};
   for (const [status, codes] of byStatus) {
     responses[status] = {
       description: `Error: ${codes.join(', ')}`,
+      ...(codes.some((code) => retryAfterCodes.includes(code)) ? { headers: retryAfterHeader } : {}),
       content: { 'application/json': { schema: errorBodySchema } },
     };
   }

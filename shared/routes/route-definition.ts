@@ -54,3 +54,13 @@ export interface RouteDefinition {
 
 /** Declares a route with its types checked, keeping the literal types of the schemas. */
 export const defineRoute = <const R extends RouteDefinition>(route: R): R => route;
+
+/** Every signed-in route can answer these: a bad parameter, or a `user_id` that is not the caller. */
+export const requestErrorCodes: readonly ErrorCode[] = ['VALIDATION_ERROR', 'FORBIDDEN'];
+/** And routes with a JSON body these. */
+export const bodyErrorCodes: readonly ErrorCode[] = [
+  ...requestErrorCodes,
+  'INVALID_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+];

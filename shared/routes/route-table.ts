@@ -1,7 +1,10 @@
 import { accountRoutes } from './account-routes';
+import { chatRoutes } from './chat-routes';
 import { healthRoutes } from './health-routes';
 import { localRoutes } from './local-routes';
+import { roomRoutes } from './room-routes';
 import type { RouteDefinition } from './route-definition';
+import { sessionRoutes } from './session-routes';
 
 /**
  * Every HTTP route, once, grouped by area. Handlers take their route from `routes` (typed by its
@@ -11,6 +14,9 @@ import type { RouteDefinition } from './route-definition';
 export const routes = {
   ...healthRoutes,
   ...accountRoutes,
+  ...roomRoutes,
+  ...sessionRoutes,
+  ...chatRoutes,
   ...localRoutes,
 } as const;
 

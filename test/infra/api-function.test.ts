@@ -5,7 +5,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { bundleHandler } from '../../infra/bundling';
 import { ApiFunction, type FunctionEnvName } from '../../infra/constructs/api-function';
 import { parseDeployConfig } from '../../infra/deploy-config';
 import {
@@ -109,15 +111,14 @@ describe('ApiFunction.bindTable', () => {
 });
 
 describe('ApiFunction.bindModel', () => {
-  it('grants invoke on the one foundation model in the stack region', () => {
+  it('grants ConverseStream (InvokeModelWithResponseStream) on the one foundation model in the stack region, nothing more', () => {
     const { fn, statements } = build({ bedrockModelId: 'anthropic.claude-3-haiku-20240307-v1:0' });
 
     fn.bindModel();
 
     const bedrock = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('bedrock:')));
     expect(bedrock).toHaveLength(1);
-    expect(actionsOf(bedrock[0] ?? { Effect: '', Action: [], Resource: null }).sort()).toEqual([
-      'bedrock:InvokeModel',
+    expect(actionsOf(bedrock[0] ?? { Effect: '', Action: [], Resource: null })).toEqual([
       'bedrock:InvokeModelWithResponseStream',
     ]);
     expect(bedrock[0]?.Resource).toEqual({
@@ -134,6 +135,19 @@ describe('ApiFunction.bindModel', () => {
     });
   });
 
+  it('adds InvokeModel (Converse) only when non-streaming calls are asked for', () => {
+    const { fn, statements } = build();
+
+    fn.bindModel({ nonStreaming: true });
+
+    expect(
+      statements()
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('bedrock:'))
+        .sort(),
+    ).toEqual(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']);
+  });
+
   it('grants an inference profile and its model only through that profile', () => {
     const { fn, statements } = build({ bedrockModelId: 'us.anthropic.claude-3-haiku-20240307-v1:0' });
 
@@ -147,6 +161,89 @@ describe('ApiFunction.bindModel', () => {
     expect(anyRegion?.Condition).toMatchObject({
       StringLike: { 'bedrock:InferenceProfileArn': expect.anything() },
     });
+  });
+});
+
+describe('ApiFunction.bindTableStream', () => {
+  it("grants the four stream-read actions on that table's stream ARN only (no ListStreams on *)", () => {
+    const { stack, fn, statements } = build();
+    const streamed = new dynamodb.Table(stack, 'Streamed', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+
+    fn.bindTableStream(streamed);
+
+    const streamStatements = statements().filter((s) =>
+      actionsOf(s).some((a) => ['dynamodb:GetRecords', 'dynamodb:ListStreams'].includes(a)),
+    );
+    expect(streamStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        Resource: { 'Fn::GetAtt': [logicalIdOf(streamed), 'StreamArn'] },
+      },
+    ]);
+  });
+
+  it('refuses a table without a stream, naming it', () => {
+    const { fn, plain } = build();
+
+    expect(() => fn.bindTableStream(plain)).toThrow(/Plain has no stream/);
+  });
+});
+
+describe('ApiFunction invocation kinds', () => {
+  const withQueue = (invocation: 'api' | 'schedule', failureQueue: boolean) => {
+    const app = testApp();
+    const stack = new Stack(app, 'InvocationTest');
+    const userPool = new cognito.UserPool(stack, 'Pool');
+    const queue = new sqs.Queue(stack, 'Failures');
+    const fn = new ApiFunction(stack, 'Fn', {
+      entry: 'functions/health/get-liveness.ts',
+      config: parseDeployConfig({}),
+      userPool,
+      userPoolClient: userPool.addClient('Client'),
+      invocation,
+      ...(failureQueue ? { failureQueue: queue } : {}),
+    });
+    return { stack, fn, queue, template: () => Template.fromStack(stack) };
+  };
+
+  it('a scheduled function retries twice, then sends the event to its on-failure queue', () => {
+    const { fn, queue, template } = withQueue('schedule', true);
+
+    template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(fn.function) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] } } },
+    });
+    const send = statementsOfRole(template(), logicalIdOf(fn.role)).find((s) =>
+      actionsOf(s).includes('sqs:SendMessage'),
+    );
+    expect(send?.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] });
+  });
+
+  it('an API function has no async retry configuration', () => {
+    const { template } = withQueue('api', false);
+
+    template().resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+  });
+
+  it.each([
+    ['schedule', false],
+    ['api', true],
+  ] as const)('refuses invocation %s with failureQueue given = %s', (invocation, failureQueue) => {
+    expect(() => withQueue(invocation, failureQueue)).toThrow(
+      /failureQueue is required for invocation 'schedule'/,
+    );
   });
 });
 
@@ -186,7 +283,11 @@ describe('ApiFunction', () => {
       const bundle = readFileSync(join(bundleDir ?? '', 'index.mjs'), 'utf8');
       expect(bundle.startsWith('import { createRequire as __careguideCreateRequire }')).toBe(true);
       expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+      expect(bundle.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
       expect(existsSync(join(bundleDir ?? '', 'index.mjs.map'))).toBe(true);
+      // The same function scripts/measure-bundles.ts measures produces the same bytes.
+      const measured = bundleHandler('functions/health/get-liveness.ts', join(outdir, 'measured'));
+      expect(readFileSync(measured.file, 'utf8')).toBe(bundle);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -1,7 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { DeployConfigError, parseDeployConfig, readDeployConfig } from '../../infra/deploy-config';
+import {
+  DeployConfigError,
+  parseDeployConfig,
+  readDeployConfig,
+  STREAM_TIMEOUT_MARGIN_SECONDS,
+} from '../../infra/deploy-config';
 import { testApp } from './synth';
 
 describe('deploy configuration', () => {
@@ -16,8 +21,41 @@ describe('deploy configuration', () => {
       logLevel: 'INFO',
       corsAllowedOrigins: ['*'],
       cancelPollIntervalMs: 250,
+      streamMaxDurationSeconds: 600,
+      maxLiveStreamsPerUser: 5,
+      maxLiveRoomsPerUser: 50,
+      roomCreateLimitPerHour: 10,
     });
     expect(config.alarmEmail).toBeUndefined();
+    expect(config.streamReservedConcurrency).toBeUndefined();
+  });
+
+  it('takes the stream and per-user limits from context', () => {
+    const config = parseDeployConfig({
+      streamMaxDurationSeconds: '300',
+      maxLiveStreamsPerUser: '3',
+      maxLiveRoomsPerUser: 20,
+      roomCreateLimitPerHour: '4',
+      streamReservedConcurrency: '50',
+    });
+
+    expect(config).toMatchObject({
+      streamMaxDurationSeconds: 300,
+      maxLiveStreamsPerUser: 3,
+      maxLiveRoomsPerUser: 20,
+      roomCreateLimitPerHour: 4,
+      streamReservedConcurrency: 50,
+    });
+  });
+
+  it("keeps the stream maximum low enough for its function timeout to fit Lambda's 900 s", () => {
+    expect(
+      parseDeployConfig({ streamMaxDurationSeconds: 900 - STREAM_TIMEOUT_MARGIN_SECONDS })
+        .streamMaxDurationSeconds,
+    ).toBe(840);
+    expect(() => parseDeployConfig({ streamMaxDurationSeconds: '841' })).toThrow(
+      /streamMaxDurationSeconds: .*840.* \(got "841"\)/,
+    );
   });
 
   it('retains and protects data outside dev', () => {
@@ -57,6 +95,9 @@ describe('deploy configuration', () => {
     [{ deletionProtection: 'yes' }, /deletionProtection: .* \(got "yes"\)/],
     [{ alarmEmail: 'not-an-email' }, /alarmEmail: .* \(got "not-an-email"\)/],
     [{ cancelPollIntervalMs: '10' }, /cancelPollIntervalMs: .* \(got "10"\)/],
+    [{ maxLiveStreamsPerUser: '0' }, /maxLiveStreamsPerUser: .* \(got "0"\)/],
+    [{ roomCreateLimitPerHour: 'many' }, /roomCreateLimitPerHour: .* \(got "many"\)/],
+    [{ streamReservedConcurrency: '2.5' }, /streamReservedConcurrency: .* \(got "2.5"\)/],
   ])('rejects %o with a message naming the key and the bad value', (raw, message) => {
     expect(() => parseDeployConfig(raw)).toThrow(DeployConfigError);
     expect(() => parseDeployConfig(raw)).toThrow(message);

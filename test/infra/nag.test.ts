@@ -21,30 +21,39 @@ function findings(packs: NagPack[], scope: Parameters<NagPack['validateScope']>[
   );
 }
 
-describe.each([{ stage: 'dev' }, { stage: 'prod', corsAllowedOrigins: 'https://app.example.com' }])(
-  'cdk-nag on the $stage stack',
-  (context) => {
-    it('finds nothing unacknowledged in the AwsSolutions, HIPAA Security and Serverless packs', () => {
-      // Prepare
-      const app = testApp(context);
-      new CareGuideStack(app, 'CareGuide-nag', { config: readDeployConfig(app.node) });
-
-      // Act
-      const unacknowledged = findings(nagPacks(app), app);
-
-      // Assess: warnings too, so a new one is decided on rather than scrolled past
-      expect(unacknowledged).toEqual([]);
-    });
-
-    it('lets the app synthesize with the packs registered as validation plugins', () => {
-      const app = testApp(context);
-      new CareGuideStack(app, 'CareGuide-nag', { config: readDeployConfig(app.node) });
-      applyNagPacks(app);
-
-      expect(() => app.synth()).not.toThrow();
-    });
+describe.each([
+  { stage: 'dev' },
+  { stage: 'prod', corsAllowedOrigins: 'https://app.example.com' },
+  // The optional parts: alarm e-mail (subscription + its queue), reserved stream concurrency,
+  // a cross-region inference profile (its wildcard-region model grant).
+  {
+    stage: 'staging',
+    corsAllowedOrigins: 'https://app.example.com',
+    alarmEmail: 'oncall@example.com',
+    streamReservedConcurrency: '20',
+    bedrockModelId: 'eu.anthropic.claude-3-haiku-20240307-v1:0',
   },
-);
+])('cdk-nag on the $stage stack', (context) => {
+  it('finds nothing unacknowledged in the AwsSolutions, HIPAA Security and Serverless packs', () => {
+    // Prepare
+    const app = testApp(context);
+    new CareGuideStack(app, 'CareGuide-nag', { config: readDeployConfig(app.node) });
+
+    // Act
+    const unacknowledged = findings(nagPacks(app), app);
+
+    // Assess: warnings too, so a new one is decided on rather than scrolled past
+    expect(unacknowledged).toEqual([]);
+  });
+
+  it('lets the app synthesize with the packs registered as validation plugins', () => {
+    const app = testApp(context);
+    new CareGuideStack(app, 'CareGuide-nag', { config: readDeployConfig(app.node) });
+    applyNagPacks(app);
+
+    expect(() => app.synth()).not.toThrow();
+  });
+});
 
 describe('the cdk-nag harness', () => {
   it('reports an unacknowledged error, so the checks above can fail', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readDeployConfig } from '../../infra/deploy-config';
 import { fromRepoRoot } from '../../infra/paths';
 import { CareGuideStack } from '../../infra/stacks/careguide-stack';
@@ -94,3 +94,33 @@ export function allStatements(template: Template): PolicyStatementJson[] {
 
 export const actionsOf = (statement: PolicyStatementJson): string[] =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+/**
+ * Every policy statement anywhere in the template: IAM policies and roles, KMS key policies,
+ * SNS topic and SQS queue policies — any `{ Statement: [...] }` in any resource's properties.
+ */
+export function statementsEverywhere(
+  template: Template,
+): (PolicyStatementJson & { readonly resource: string })[] {
+  const found: (PolicyStatementJson & { readonly resource: string })[] = [];
+  const visit = (value: unknown, resource: string): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, resource);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const record = value as Record<string, unknown>;
+    if (Array.isArray(record.Statement)) {
+      for (const statement of record.Statement as PolicyStatementJson[])
+        found.push({ ...statement, resource });
+    }
+    for (const child of Object.values(record)) visit(child, resource);
+  };
+  const resources = template.toJSON().Resources as Record<string, CfnResourceJson>;
+  for (const [logicalId, resource] of Object.entries(resources)) visit(resource.Properties, logicalId);
+  return found;
+}
+
+/** The resources of a type, by logical id. */
+export const resourcesOfType = (template: Template, type: string): [string, CfnResourceJson][] =>
+  Object.entries(template.findResources(type)) as [string, CfnResourceJson][];

@@ -132,7 +132,12 @@ describe('the tables the global setup created', () => {
 
     // Assess
     expect(chat.stream).toBe('NEW_AND_OLD_IMAGES');
-    expect(chat.globalSecondaryIndexes.map((index) => index.indexName)).toEqual(['gsi1', 'gsi2', 'gsi3']);
+    expect(chat.globalSecondaryIndexes.map((index) => index.indexName)).toEqual([
+      'gsi1',
+      'gsi2',
+      'gsi3',
+      'gsi4',
+    ]);
     expect(streams.stream).toBeUndefined();
     expect(streams.globalSecondaryIndexes).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import { httpHandler } from '../../../shared/http/http-handler';
 import { created } from '../../../shared/http/responses';

@@ -1,0 +1,32 @@
+import { createTokenVerifier } from '../../shared/auth/token-verifier';
+import { getConfig } from '../../shared/config/config';
+import { chatStreamDependencies } from '../../shared/data/chat-dependencies';
+import { type ChatStreamDeps, openChatStream } from '../../shared/domain/chat/chat-stream';
+import { streamHandler } from '../../shared/http/stream-handler';
+import { streamTelemetry } from '../../shared/observability/stream-telemetry';
+import { routes } from '../../shared/routes/route-table';
+
+/** POST /api/chat/message (function URL, RESPONSE_STREAM): pre-checks, then the answer as SSE. */
+export const createStreamMessageHandler = (deps: Omit<ChatStreamDeps, 'observer'>) =>
+  streamHandler(
+    routes.sendChatMessage,
+    { verifier: createTokenVerifier(getConfig()), clock: deps.clock },
+    async ({ body, userId, receivedAt, context, log }) => {
+      const stream = await openChatStream(
+        { ...deps, observer: streamTelemetry(log) },
+        {
+          userId,
+          query: body.query,
+          sessionId: body.session_id,
+          roomId: body.room_id,
+          agentType: body.agent_type,
+          requestId: body.request_id,
+          receivedAt,
+          remainingTimeMs: context.getRemainingTimeInMillis(),
+        },
+      );
+      return stream.events();
+    },
+  );
+
+export const handler = createStreamMessageHandler(chatStreamDependencies());

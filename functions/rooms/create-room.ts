@@ -1,0 +1,24 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { roomServices } from '../../shared/data/dependencies';
+import { createRoom } from '../../shared/domain/rooms/create-room';
+import { toRoomView } from '../../shared/domain/rooms/room-view';
+import { httpHandler } from '../../shared/http/http-handler';
+import { created } from '../../shared/http/responses';
+import { logger, metrics } from '../../shared/observability/powertools';
+import { routes } from '../../shared/routes/route-table';
+
+const deps = roomServices();
+
+export const handler = httpHandler(routes.createRoom, async ({ userId, body, headers }) => {
+  const { room, replayed } = await createRoom(deps, {
+    userId,
+    body,
+    idempotencyKey: headers['idempotency-key'],
+  });
+  logger.appendKeys({ room_id: room.room_id });
+  if (!replayed) metrics.addMetric('RoomCreated', MetricUnit.Count, 1);
+  return created(toRoomView(room), {
+    location: `/api/rooms/${room.room_id}`,
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+});

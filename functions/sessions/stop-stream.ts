@@ -1,0 +1,17 @@
+import { stopStreamDependencies } from '../../shared/data/stream-dependencies';
+import { stopStream } from '../../shared/domain/chat/stop-stream';
+import { httpHandler } from '../../shared/http/http-handler';
+import { ok } from '../../shared/http/responses';
+import { routes } from '../../shared/routes/route-table';
+
+const deps = stopStreamDependencies();
+
+/** POST /api/session/{session_id}/stop: flags the stream in DynamoDB; its loop, wherever it runs, ends it. */
+export const handler = httpHandler(routes.stopStream, async ({ userId, params, body }) =>
+  ok(
+    await stopStream(deps, userId, params.session_id, {
+      streamId: body.stream_id,
+      requestId: body.request_id,
+    }),
+  ),
+);

@@ -1,0 +1,71 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChatContext } from '../domain/ports/conversation-store';
+import { messageItemSchema } from '../schemas/messages';
+import { roomItemSchema } from '../schemas/rooms';
+import { sessionItemSchema } from '../schemas/sessions';
+import { keys } from './keys';
+
+export interface ChatContextReaderOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How many of the room's latest messages to read for the model's context. @default 50 */
+  readonly recentMessages?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The chat stream's first round trip on the chat table: the session and the room in one
+ * strongly consistent BatchGetItem, and in parallel the room's latest messages (one Query,
+ * newest first; the domain keeps the agent's turns after its memory reset and the watermarks).
+ * Items are parsed with the rooms/sessions/messages schemas, never cast.
+ */
+export function createChatContextReader(options: ChatContextReaderOptions) {
+  const { client, tableName: TableName } = options;
+  const limit = options.recentMessages ?? 50;
+
+  async function sessionAndRoom(userId: string, sessionId: string, roomId: string) {
+    const sessionKey = keys.session(userId, sessionId);
+    const roomKey = keys.room(userId, roomId);
+    const items: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] = [sessionKey, roomKey];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * 20 * 2 ** Math.min(attempt, 5));
+      const result = await client.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(result.Responses?.[TableName] ?? []));
+      pending = result.UnprocessedKeys?.[TableName]?.Keys ?? [];
+    }
+    const find = (sk: string) => items.find((item) => item.sk === sk);
+    const session = find(sessionKey.sk);
+    const room = find(roomKey.sk);
+    return {
+      ...(session ? { session: sessionItemSchema.parse(session) } : {}),
+      ...(room ? { room: roomItemSchema.parse(room) } : {}),
+    };
+  }
+
+  async function recentMessages(userId: string, roomId: string) {
+    const result = await client.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.messagePartition(userId, roomId), ':prefix': 'MSG#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((item) => messageItemSchema.parse(item));
+  }
+
+  return {
+    async loadChatContext(userId: string, ids: { sessionId: string; roomId: string }): Promise<ChatContext> {
+      const [found, messages] = await Promise.all([
+        sessionAndRoom(userId, ids.sessionId, ids.roomId),
+        recentMessages(userId, ids.roomId),
+      ]);
+      return { ...found, recentMessages: messages };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+/** How a TransactWriteItems call ended: committed, or cancelled with one reason code per item. */
+export type TransactionResult =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly reasons: readonly string[] };
+
+const MAX_ATTEMPTS = 8;
+const BASE_DELAY_MS = 15;
+const MAX_DELAY_MS = 400;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a transaction, retrying (with full jitter) while it is cancelled only by conflicts with
+ * concurrent transactions on the same items (`TransactionConflict`), which the SDK does not
+ * retry by itself: 60 parallel creates by one user all touch the user's counter item. A
+ * cancellation for a failed condition is returned to the caller with each item's reason.
+ */
+export async function transactWrite(
+  client: DynamoDBDocumentClient,
+  input: TransactWriteCommandInput,
+): Promise<TransactionResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new TransactWriteCommand(input));
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+      const conflictOnly =
+        reasons.some((code) => code === 'TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!conflictOnly || attempt >= MAX_ATTEMPTS) return { committed: false, reasons };
+      await sleep(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+    }
+  }
+}
+
+/** True when the item at `index` of a cancelled transaction failed its condition. */
+export const conditionFailed = (result: TransactionResult, index: number): boolean =>
+  !result.committed && result.reasons[index] === 'ConditionalCheckFailed';

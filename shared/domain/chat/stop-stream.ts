@@ -1,0 +1,110 @@
+import type { StopStreamResult } from '../../schemas/chat';
+import { DomainError } from '../errors';
+import type { ActiveStreams, LiveStream } from '../ports/active-streams';
+import { loadSession } from '../sessions/load-session';
+import type { SessionDeps } from '../sessions/ports';
+
+export interface StopStreamDeps extends Pick<SessionDeps, 'sessions' | 'rooms' | 'clock' | 'policy'> {
+  readonly activeStreams: ActiveStreams;
+}
+
+export interface StopTarget {
+  readonly streamId?: string | undefined;
+  readonly requestId?: string | undefined;
+}
+
+const streamNotFound = () => new DomainError('STREAM_NOT_FOUND', 'Stream not found in this session.');
+
+const stopped = (sessionId: string, stream: LiveStream): StopStreamResult => ({
+  session_id: sessionId,
+  stopped: true,
+  stream_id: stream.streamId,
+  partial_response: stream.partialResponse,
+});
+
+const nothingStopped = (sessionId: string, streamId: string | null = null): StopStreamResult => ({
+  session_id: sessionId,
+  stopped: false,
+  stream_id: streamId,
+  partial_response: null,
+});
+
+/**
+ * POST /api/session/{session_id}/stop. Sets the cancel flag of the session's live stream (or
+ * of the given stream or request) in DynamoDB; the stream's loop, in whatever process, sees it
+ * at its next poll and ends with `cancelled`. Answers at once with the last checkpoint.
+ *
+ * Idempotent: `stopped` is true while the target is live and carries a stop request (this
+ * call's or an earlier one's: a second stop answers the same), false once it has ended or when
+ * nothing is live yet. In that last case a tombstone (60 s) cancels the stream the moment it
+ * registers: by request_id for that request; by session for a request that arrived before the
+ * stop. The tombstone is written first and the lookup repeated, so a stream registering
+ * between the two is flagged here instead (registration checks tombstones in its transaction).
+ *
+ * Works on an expired session (stopping is always safe); 404 for another user's session, one
+ * ended by its room's deletion, or a stream/request of another session.
+ */
+export async function stopStream(
+  deps: StopStreamDeps,
+  userId: string,
+  sessionId: string,
+  target: StopTarget,
+): Promise<StopStreamResult> {
+  const { activeStreams } = deps;
+  const session = loadSession(deps, userId, sessionId, { allowExpired: true });
+
+  if (target.streamId) {
+    const [, stream] = await Promise.all([session, activeStreams.getStream(userId, target.streamId)]);
+    if (!stream) return nothingStopped(sessionId, target.streamId);
+    if (stream.sessionId !== sessionId) throw streamNotFound();
+    const flagged = await activeStreams.requestCancel(userId, stream.streamId, 'stop');
+    return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId, stream.streamId);
+  }
+
+  if (target.requestId) {
+    const requestId = target.requestId;
+    const [, request] = await Promise.all([session, activeStreams.getRequest(userId, requestId)]);
+    if (request && request.sessionId !== sessionId) throw streamNotFound();
+    if (request) {
+      const flagged =
+        request.status === 'running'
+          ? await activeStreams.requestCancel(userId, request.streamId, 'stop')
+          : undefined;
+      return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId, request.streamId);
+    }
+    await activeStreams.leaveTombstone(userId, { requestId });
+    const registered = await activeStreams.getRequest(userId, requestId);
+    const flagged =
+      registered?.status === 'running' && registered.sessionId === sessionId
+        ? await activeStreams.requestCancel(userId, registered.streamId, 'stop')
+        : undefined;
+    return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId);
+  }
+
+  const ofSession = (streams: readonly LiveStream[]) =>
+    streams.filter((stream) => stream.sessionId === sessionId);
+  const [, live] = await Promise.all([session, activeStreams.liveStreams(userId)]);
+  const targets = ofSession(live);
+  if (targets.length > 0) {
+    const flagged = await flagAll(activeStreams, userId, targets);
+    return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId);
+  }
+  const tombstoneAt = await activeStreams.leaveTombstone(userId, { sessionId });
+  const registered = ofSession(await activeStreams.liveStreams(userId)).filter(
+    (stream) => stream.requestedAt.getTime() <= tombstoneAt.getTime(),
+  );
+  const flagged = await flagAll(activeStreams, userId, registered);
+  return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId);
+}
+
+/** Flags every stream (a session rarely has more than one); the newest flagged one is reported. */
+async function flagAll(
+  activeStreams: ActiveStreams,
+  userId: string,
+  streams: readonly LiveStream[],
+): Promise<LiveStream | undefined> {
+  const flagged = await Promise.all(
+    streams.map((stream) => activeStreams.requestCancel(userId, stream.streamId, 'stop')),
+  );
+  return flagged.find((stream): stream is LiveStream => stream !== undefined);
+}

@@ -1,0 +1,27 @@
+/** The room rules of DESIGN §4 and §6; limits that operators tune come from configuration. */
+export interface RoomPolicy {
+  /** Live rooms per user (409 ROOM_LIMIT_REACHED beyond). */
+  readonly maxLiveRooms: number;
+  /** Room creations per user per fixed one-hour window (429 RATE_LIMITED beyond). */
+  readonly createsPerHour: number;
+}
+
+export const HOUR_MS = 3_600_000;
+/** A soft-deleted room can be restored for this long, then it is purged (DESIGN §6). */
+export const ROOM_RETENTION_MS = 30 * 24 * HOUR_MS;
+/** How long an `Idempotency-Key` is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * HOUR_MS;
+
+/**
+ * The fixed one-hour window `now` falls in. Fixed windows are one counter item per user and
+ * hour (a sliding window would need an item per creation); the cost is that up to twice the
+ * limit can pass around a window boundary, which this limit tolerates.
+ */
+export function creationWindow(now: Date): { start: string; endsAt: Date } {
+  const start = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  return { start: new Date(start).toISOString(), endsAt: new Date(start + HOUR_MS) };
+}
+
+/** Whole seconds until `until` (at least 1): the value of `Retry-After`. */
+export const secondsUntil = (now: Date, until: Date): number =>
+  Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));

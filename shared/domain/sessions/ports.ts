@@ -1,0 +1,53 @@
+import type { SessionRecord } from '../../schemas/sessions';
+import type { AgentType } from '../agents';
+import type { Clock } from '../clock';
+import type { StreamCanceller } from '../ports/stream-canceller';
+import type { RoomRepository } from '../rooms/ports';
+import type { SessionPolicy } from './session-policy';
+
+/** The condition a write to a session checks: it still exists and has not expired at `now`. */
+export interface ActiveAt {
+  readonly now: string;
+  /** Sessions with last_activity at or before this are idle-expired. */
+  readonly idleCutoff: string;
+}
+
+export type ClearHistoryOutcome = 'cleared' | 'session-inactive' | 'room-gone' | 'contention';
+
+/** Adapter: shared/data/session-repository.ts (DynamoDB). */
+export interface SessionRepository {
+  /** Creates the session if its room is live (one transaction); 'room-not-found' otherwise. */
+  create(session: SessionRecord, expiresAt: Date): Promise<'created' | 'room-not-found'>;
+  /** The session (strongly consistent), whatever its expiry; undefined when it does not exist. */
+  find(userId: string, sessionId: string): Promise<SessionRecord | undefined>;
+  /** Sets memory_reset_at of each agent and touches last_activity; false if no longer active. */
+  resetMemory(
+    userId: string,
+    sessionId: string,
+    change: { readonly agents: readonly AgentType[]; readonly at: string; readonly activeAt: ActiveAt },
+  ): Promise<boolean>;
+  /**
+   * One transaction: the session is active (and touched), the room is live and gets the
+   * watermark, and a history-deletion job is recorded for the background.
+   */
+  clearHistory(command: {
+    readonly userId: string;
+    readonly sessionId: string;
+    readonly roomId: string;
+    readonly agentType: AgentType | undefined;
+    readonly at: string;
+    readonly activeAt: ActiveAt;
+    readonly jobId: string;
+  }): Promise<ClearHistoryOutcome>;
+  /** Deletes the session; false if it was already gone. */
+  delete(userId: string, sessionId: string): Promise<boolean>;
+}
+
+export interface SessionDeps {
+  readonly sessions: SessionRepository;
+  readonly rooms: RoomRepository;
+  readonly streams: StreamCanceller;
+  readonly clock: Clock;
+  readonly policy: SessionPolicy;
+  readonly newId: () => string;
+}

@@ -1,0 +1,133 @@
+import { Readable } from 'node:stream';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
+import { getConfig } from '../config/config';
+import type { Clock } from '../domain/clock';
+import { DomainError, isDomainError } from '../domain/errors';
+import { countError, hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
+import type { RouteDefinition } from '../routes/route-definition';
+import { errorToResponse } from './error-mapper';
+import { headerValue, parseRequest } from './request-parser';
+
+/** A stream request after the JWT check and validation, typed by the route's body schema. */
+export interface StreamRequest<R extends RouteDefinition> {
+  readonly body: R['request'] extends { readonly body: infer S }
+    ? S extends z.ZodType
+      ? z.output<S>
+      : undefined
+    : undefined;
+  readonly userId: string;
+  /** When the request arrived (injected clock). */
+  readonly receivedAt: Date;
+  readonly context: Context;
+  /** A logger for this request only (local servers run requests side by side). */
+  readonly log: Logger;
+}
+
+/** What a stream route hands back once its pre-checks passed: the events, as SSE `data:` lines. */
+export type StreamRouteHandler<R extends RouteDefinition> = (
+  request: StreamRequest<R>,
+) => Promise<AsyncIterable<unknown>>;
+
+export interface StreamHandlerOptions {
+  readonly verifier: TokenVerifier;
+  readonly clock: Clock;
+}
+
+export const eventStreamHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  // Proxies (nginx and kin) must pass events through as they come.
+  'x-accel-buffering': 'no',
+};
+
+async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const event of events) yield `data: ${JSON.stringify(event)}\n\n`;
+}
+
+const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProxyEventV2 => ({
+  ...event,
+  requestContext: {
+    ...event.requestContext,
+    authorizer: { jwt: { claims: { sub }, scopes: [] } },
+  } as APIGatewayProxyEventV2['requestContext'],
+});
+
+/**
+ * The streaming counterpart of `httpHandler`, for Lambda function URLs in RESPONSE_STREAM mode
+ * (and the local gateway's `awslambda` shim): middy with `streamifyResponse`. Everything that
+ * can fail before the first byte does so as an ordinary JSON error with its status — the
+ * bearer token (verified here: function URLs have no authorizer; 401 in the envelope), then
+ * the shared request pipeline (64 KB body limit, JSON, zod validation, `user_id` rule), then
+ * the route's own pre-checks. After that: 200 `text/event-stream`, one `data: <json>` per event.
+ *
+ * No Powertools middlewares: they finish in middy's `after` phase, which runs before the body
+ * is piped. The stream publishes its own metrics when it ends (shared/observability/stream-telemetry.ts).
+ */
+export function streamHandler<R extends RouteDefinition>(
+  route: R,
+  options: StreamHandlerOptions,
+  handle: StreamRouteHandler<R>,
+) {
+  const { MAX_REQUEST_BODY_BYTES } = getConfig();
+
+  const core = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ): Promise<
+    | APIGatewayProxyStructuredResultV2
+    | { statusCode: number; headers: Record<string, string>; body: Readable }
+  > => {
+    const receivedAt = options.clock.now();
+    const startedAt = performance.now();
+    const log = logger.createChild();
+    log.addContext(context);
+    log.appendKeys({ route: route.id, request_id: event.requestContext?.requestId ?? context.awsRequestId });
+    try {
+      const token = bearerToken(headerValue(event.headers, 'authorization'));
+      if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
+      const { sub } = await options.verifier.verify(token);
+      log.appendKeys({ user_hash: hashUserId(sub) });
+      const parsed = parseRequest(route, withSubject(event, sub), { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      const events = await handle({
+        body: parsed.body as StreamRequest<R>['body'],
+        userId: sub,
+        receivedAt,
+        context,
+        log,
+      });
+      log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
+      return {
+        statusCode: 200,
+        headers: { ...eventStreamHeaders },
+        body: Readable.from(serverSentEvents(events)),
+      };
+    } catch (error) {
+      const errorCode = isDomainError(error) ? error.code : 'INTERNAL';
+      if (!isDomainError(error)) {
+        log.error('Unhandled error', {
+          error_name: (error as Error)?.name,
+          stack: (error as Error)?.stack?.split('\n').slice(1).join('\n'),
+        });
+        countError(errorCode);
+      }
+      const response = errorToResponse(error);
+      if (errorCode === 'UNAUTHORIZED')
+        response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
+      log.info('Request handled', {
+        method: event.requestContext?.http?.method,
+        status: response.statusCode,
+        error_code: errorCode,
+        duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+      });
+      publishMetricsIfAny();
+      return response;
+    }
+  };
+
+  return middy(core, { streamifyResponse: true });
+}

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { createActiveStreamsRepository } from '../../../shared/data/active-streams-repository';
+import { keys } from '../../../shared/data/keys';
+import { ManualClock } from '../../../shared/domain/clock';
+import type { NewStream } from '../../../shared/domain/ports/active-streams';
+import { newUser, streamsTableName, testDocumentClient } from '../../support/rooms-fixtures';
+
+const LEASE_SECONDS = 300;
+
+// Real time as the start: DynamoDB Local applies TTL, and would delete items of a clock set in the past.
+function repository(clock = new ManualClock(new Date())) {
+  return {
+    clock,
+    streams: createActiveStreamsRepository({
+      client: testDocumentClient(),
+      tableName: streamsTableName(),
+      clock,
+      maxLiveStreams: 5,
+      leaseSeconds: LEASE_SECONDS,
+    }),
+  };
+}
+
+const newStream = (userId: string, clock: ManualClock, overrides: Partial<NewStream> = {}): NewStream => {
+  const id = randomUUID().replaceAll('-', '');
+  return {
+    userId,
+    streamId: `stream_${id}`,
+    requestId: `req_${id}`,
+    sessionId: 'sess_a',
+    roomId: 'room_a',
+    agentType: 'general',
+    messageId: `msg_${id}_a`,
+    requestedAt: clock.now(),
+    deadlineAt: new Date(clock.now().getTime() + 600_000),
+    ...overrides,
+  };
+};
+
+type Repo = ReturnType<typeof repository>['streams'];
+
+async function start(streams: Repo, stream: NewStream) {
+  const admission = await streams.admission(stream.userId, stream);
+  return streams.register(stream, admission);
+}
+
+describe('ActiveStreams slots (at most 5 live streams per user)', () => {
+  it('admits five streams and refuses the sixth with 429 STREAM_LIMIT_REACHED', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    for (let index = 0; index < 5; index++) await start(streams, newStream(user, clock));
+
+    const admission = await streams.admission(user, newStream(user, clock));
+    const stale = { freeSlots: [0, 1, 2, 3, 4] };
+
+    expect(admission.freeSlots).toEqual([]);
+    await expect(streams.register(newStream(user, clock), stale)).rejects.toMatchObject({
+      code: 'STREAM_LIMIT_REACHED',
+    });
+  });
+
+  it('lets exactly five of 20 parallel registrations of one user in', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => start(streams, newStream(user, clock))),
+    );
+
+    const admitted = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    expect(admitted).toHaveLength(5);
+    expect(refused).toHaveLength(15);
+    for (const reason of refused) expect(reason).toMatchObject({ code: 'STREAM_LIMIT_REACHED' });
+    expect(
+      new Set(admitted.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.slot : -1))).size,
+    ).toBe(5);
+  });
+
+  it("frees a crashed stream's slot once its lease lapses, and not a millisecond before", async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    for (let index = 0; index < 5; index++) await start(streams, newStream(user, clock));
+
+    clock.advance(LEASE_SECONDS * 1000);
+    const atExpiry = await streams.admission(user, newStream(user, clock));
+    clock.advance(1);
+    const after = await streams.admission(user, newStream(user, clock));
+    const taken = await start(streams, newStream(user, clock));
+
+    expect(atExpiry.freeSlots).toEqual([]);
+    expect(after.freeSlots).toHaveLength(5);
+    expect(taken.slot).toBeGreaterThanOrEqual(0);
+    expect(await streams.liveStreams(user)).toHaveLength(1);
+  });
+
+  it('keeps the slot of a stream that keeps its heartbeat, however long it runs', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const handle = await start(streams, newStream(user, clock));
+
+    for (let step = 0; step < 4; step++) {
+      clock.advance(150_000);
+      expect(await streams.heartbeat(handle, undefined)).toEqual({ state: 'live' });
+    }
+    clock.advance(150_000);
+
+    const admission = await streams.admission(user, newStream(user, clock));
+    expect(admission.freeSlots).toHaveLength(4);
+    expect((await streams.liveStreams(user)).map((stream) => stream.streamId)).toEqual([handle.streamId]);
+  });
+
+  it('frees the slot, forgets the stream and records the outcome when a stream finishes', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const stream = newStream(user, clock);
+    const handle = await start(streams, stream);
+
+    await streams.finish(handle, 'complete');
+
+    expect((await streams.admission(user, newStream(user, clock))).freeSlots).toHaveLength(5);
+    expect(await streams.getStream(user, stream.streamId)).toBeUndefined();
+    expect(await streams.getRequest(user, stream.requestId)).toMatchObject({
+      status: 'complete',
+      streamId: stream.streamId,
+    });
+    expect(await streams.requestCancel(user, stream.streamId, 'stop')).toBeUndefined();
+  });
+
+  it('does not free a slot that another stream took over after its lease lapsed', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const crashed = await start(streams, newStream(user, clock));
+    for (let index = 0; index < 4; index++) await start(streams, newStream(user, clock));
+    clock.advance(LEASE_SECONDS * 1000 + 1);
+    const successor = await start(streams, newStream(user, clock));
+    // The other four lapsed too: keep only the successor's lease fresh for the check below.
+    clock.advance(1);
+
+    await streams.finish(crashed, 'interrupted');
+
+    const slot = await testDocumentClient().send(
+      new GetCommand({
+        TableName: streamsTableName(),
+        Key: keys.streamSlot(user, successor.slot),
+        ConsistentRead: true,
+      }),
+    );
+    expect(successor.slot === crashed.slot ? slot.Item?.stream_id : successor.streamId).toBe(
+      successor.streamId,
+    );
+  });
+});
+
+describe('ActiveStreams chat requests', () => {
+  it('refuses a second registration of one request_id with 409 CONFLICT, even in parallel', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const first = newStream(user, clock, { requestId: 'same-request' });
+    const second = newStream(user, clock, { requestId: 'same-request' });
+    const emptyAdmission = { freeSlots: [0, 1, 2, 3, 4] };
+
+    const outcomes = await Promise.allSettled([
+      streams.register(first, emptyAdmission),
+      streams.register(second, emptyAdmission),
+    ]);
+
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({
+      reason: { code: 'CONFLICT' },
+    });
+    expect((await streams.admission(user, first)).existingRequest).toMatchObject({ status: 'running' });
+  });
+});
+
+describe('ActiveStreams cancel flag and checkpoints', () => {
+  it('reports a stop at the next heartbeat, with the time of the first stop and the last checkpoint', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const handle = await start(streams, newStream(user, clock));
+    await streams.heartbeat(handle, { partialResponse: 'Hello', seq: 1 });
+    const stopAt = clock.now();
+
+    const first = await streams.requestCancel(user, handle.streamId, 'stop');
+    clock.advance(30);
+    const second = await streams.requestCancel(user, handle.streamId, 'room');
+    clock.advance(30);
+    const outcome = await streams.heartbeat(handle, { partialResponse: 'Hello there', seq: 2 });
+
+    expect(first).toMatchObject({
+      partialResponse: 'Hello',
+      cancel: { reason: 'stop', requestedAt: stopAt },
+    });
+    expect(second).toMatchObject({ cancel: { reason: 'stop', requestedAt: stopAt } });
+    expect(outcome).toEqual({ state: 'cancelled', cancel: { reason: 'stop', requestedAt: stopAt } });
+  });
+
+  it('flags only the streams of the room or session being deleted', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const inRoom = await start(streams, newStream(user, clock, { roomId: 'room_x', sessionId: 'sess_1' }));
+    const inSession = await start(streams, newStream(user, clock, { roomId: 'room_y', sessionId: 'sess_2' }));
+    const other = await start(streams, newStream(user, clock, { roomId: 'room_y', sessionId: 'sess_3' }));
+
+    const byRoom = await streams.cancelStreams(user, { roomId: 'room_x' });
+    const bySession = await streams.cancelStreams(user, { sessionId: 'sess_2' });
+    const ofAnotherUser = await streams.cancelStreams(newUser(), { roomId: 'room_y' });
+
+    expect(byRoom).toEqual([inRoom.streamId]);
+    expect(bySession).toEqual([inSession.streamId]);
+    expect(ofAnotherUser).toEqual([]);
+    expect(await streams.heartbeat(inRoom, undefined)).toMatchObject({
+      state: 'cancelled',
+      cancel: { reason: 'room' },
+    });
+    expect(await streams.heartbeat(inSession, undefined)).toMatchObject({
+      state: 'cancelled',
+      cancel: { reason: 'session' },
+    });
+    expect(await streams.heartbeat(other, undefined)).toEqual({ state: 'live' });
+  });
+});
+
+describe('ActiveStreams stop tombstones', () => {
+  it('cancels a stream of the tombstoned request_id the moment it registers', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const stoppedAt = await streams.leaveTombstone(user, { requestId: 'early-stop' });
+    clock.advance(20);
+
+    const handle = await start(streams, newStream(user, clock, { requestId: 'early-stop' }));
+
+    expect(handle.cancel).toEqual({ reason: 'stop', requestedAt: stoppedAt });
+    expect(await streams.heartbeat(handle, undefined)).toMatchObject({ state: 'cancelled' });
+  });
+
+  it('applies a session tombstone to a request that arrived before the stop, never to one that came after it', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const arrivedBefore = clock.now();
+    clock.advance(10);
+    await streams.leaveTombstone(user, { sessionId: 'sess_t' });
+    clock.advance(10);
+
+    const inFlight = await start(
+      streams,
+      newStream(user, clock, { sessionId: 'sess_t', requestedAt: arrivedBefore }),
+    );
+    const later = await start(streams, newStream(user, clock, { sessionId: 'sess_t' }));
+
+    expect(inFlight.cancel).toMatchObject({ reason: 'stop' });
+    expect(later.cancel).toBeUndefined();
+  });
+
+  it('forgets a tombstone after 60 seconds (by time, whatever TTL has not deleted yet)', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    await streams.leaveTombstone(user, { requestId: 'old-stop' });
+    clock.advance(60_000);
+
+    const handle = await start(streams, newStream(user, clock, { requestId: 'old-stop' }));
+
+    expect(handle.cancel).toBeUndefined();
+  });
+
+  it('catches a tombstone written between the admission read and the registration (checked in the transaction)', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const stream = newStream(user, clock, { requestId: 'racing-stop' });
+    const admission = await streams.admission(user, stream);
+    await testDocumentClient().send(
+      new PutCommand({
+        TableName: streamsTableName(),
+        Item: {
+          ...keys.stopTombstone(user, { requestId: 'racing-stop' }),
+          created_at: clock.now().getTime(),
+          expires_at: clock.now().getTime() + 60_000,
+        },
+      }),
+    );
+
+    const handle = await streams.register(stream, admission);
+
+    expect(admission.tombstone).toBeUndefined();
+    expect(handle.cancel).toMatchObject({ reason: 'stop', requestedAt: clock.now() });
+  });
+});

@@ -1,0 +1,103 @@
+import type { ChatStreamEvent } from '../../shared/schemas/chat';
+
+/**
+ * A client of the chat stream over real HTTP: POSTs, then reads `data:` events as they arrive.
+ * `waitFor` resolves at the first matching event; `done` when the response has ended.
+ */
+export interface SseStream {
+  readonly status: number;
+  readonly events: ChatStreamEvent[];
+  /** The JSON body when the answer is not a stream (an error before the first byte). */
+  readonly json: unknown;
+  /** Resolves when the response has ended, normally or by a cut connection. */
+  readonly done: Promise<void>;
+  waitFor(predicate: (event: ChatStreamEvent) => boolean): Promise<ChatStreamEvent>;
+  /** When each event arrived (performance.now()), by index. */
+  readonly arrivedAt: number[];
+}
+
+export async function postStream(url: string, token: string, body: unknown): Promise<SseStream> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const events: ChatStreamEvent[] = [];
+  const arrivedAt: number[] = [];
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    const json: unknown = await response.json();
+    return {
+      status: response.status,
+      events,
+      json,
+      done: Promise.resolve(),
+      arrivedAt,
+      waitFor: () => Promise.reject(new Error('not a stream')),
+    };
+  }
+  const waiters = new Set<() => void>();
+  let ended = false;
+  const notify = () => {
+    for (const waiter of waiters) waiter();
+  };
+  const done = (async () => {
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    while (reader) {
+      const { value, done: finished } = await reader.read();
+      if (finished) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (block.startsWith('data: ')) {
+          events.push(JSON.parse(block.slice(6)) as ChatStreamEvent);
+          arrivedAt.push(performance.now());
+        }
+        end = buffer.indexOf('\n\n');
+      }
+      notify();
+    }
+  })()
+    // A connection cut (a killed server) ends the stream too; the events so far tell what happened.
+    .catch(() => undefined)
+    .finally(() => {
+      ended = true;
+      notify();
+    });
+  return {
+    status: response.status,
+    events,
+    json: undefined,
+    done,
+    arrivedAt,
+    waitFor(predicate) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = events.find(predicate);
+          if (found) {
+            waiters.delete(check);
+            resolve(found);
+          } else if (ended) {
+            waiters.delete(check);
+            reject(
+              new Error(`the stream ended without the awaited event: ${JSON.stringify(events.slice(-3))}`),
+            );
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export const terminalEvent = (events: readonly ChatStreamEvent[]) =>
+  events.find(
+    (event) => event.status === 'completed' || event.status === 'cancelled' || event.status === 'error',
+  );
+
+export const streamedText = (events: readonly ChatStreamEvent[]) =>
+  events.flatMap((event) => (event.status === 'streaming' ? [event.content] : [])).join('');

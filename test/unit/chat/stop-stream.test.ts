@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { stopStream } from '../../../shared/domain/chat/stop-stream';
+import { ManualClock } from '../../../shared/domain/clock';
+import type { NewStream } from '../../../shared/domain/ports/active-streams';
+import type { RoomRepository } from '../../../shared/domain/rooms/ports';
+import type { SessionRepository } from '../../../shared/domain/sessions/ports';
+import { sessionPolicy } from '../../../shared/domain/sessions/session-policy';
+import { FakeActiveStreams, roomRecord, sessionRecord } from '../../support/chat-fakes';
+
+function setup() {
+  const clock = new ManualClock('2026-01-01T00:05:00.000Z');
+  const activeStreams = new FakeActiveStreams(clock);
+  const sessions = { find: async (userId: string) => (userId === 'alice' ? sessionRecord() : undefined) };
+  const rooms = { find: async () => roomRecord() };
+  const deps = {
+    sessions: sessions as unknown as SessionRepository,
+    rooms: rooms as unknown as RoomRepository,
+    clock,
+    policy: sessionPolicy,
+    activeStreams,
+  };
+  const register = async (overrides: Partial<NewStream> = {}) =>
+    activeStreams.register(
+      {
+        userId: 'alice',
+        streamId: 'stream_1',
+        requestId: 'req_1',
+        sessionId: 'sess_1',
+        roomId: 'room_1',
+        agentType: 'general',
+        messageId: 'msg_1_a',
+        requestedAt: clock.now(),
+        deadlineAt: clock.now(),
+        ...overrides,
+      },
+      { freeSlots: [0] },
+    );
+  return { deps, activeStreams, register, clock };
+}
+
+describe('stopping a stream', () => {
+  it('is idempotent: stopped true with the same stream while it is live, false once it has ended', async () => {
+    const { deps, activeStreams, register } = setup();
+    const handle = await register();
+    await activeStreams.heartbeat(handle, { partialResponse: 'Hel', seq: 1 });
+
+    const first = await stopStream(deps, 'alice', 'sess_1', {});
+    const second = await stopStream(deps, 'alice', 'sess_1', {});
+    await activeStreams.finish(handle, 'cancelled');
+    const afterEnd = await stopStream(deps, 'alice', 'sess_1', { streamId: 'stream_1' });
+
+    expect(first).toEqual({
+      session_id: 'sess_1',
+      stopped: true,
+      stream_id: 'stream_1',
+      partial_response: 'Hel',
+    });
+    expect(second).toEqual(first);
+    expect(afterEnd).toEqual({
+      session_id: 'sess_1',
+      stopped: false,
+      stream_id: 'stream_1',
+      partial_response: null,
+    });
+  });
+
+  it('by request_id: stops its live stream, and reports a finished one as not stopped', async () => {
+    const { deps, activeStreams, register } = setup();
+    const handle = await register();
+
+    const live = await stopStream(deps, 'alice', 'sess_1', { requestId: 'req_1' });
+    await activeStreams.finish(handle, 'cancelled');
+    const finished = await stopStream(deps, 'alice', 'sess_1', { requestId: 'req_1' });
+
+    expect(live).toMatchObject({ stopped: true, stream_id: 'stream_1' });
+    expect(finished).toEqual({
+      session_id: 'sess_1',
+      stopped: false,
+      stream_id: 'stream_1',
+      partial_response: null,
+    });
+  });
+
+  it('answers 404 STREAM_NOT_FOUND for a stream or request of another session of the user', async () => {
+    const { deps, register } = setup();
+    await register({ sessionId: 'sess_other' });
+
+    await expect(stopStream(deps, 'alice', 'sess_1', { streamId: 'stream_1' })).rejects.toMatchObject({
+      code: 'STREAM_NOT_FOUND',
+    });
+    await expect(stopStream(deps, 'alice', 'sess_1', { requestId: 'req_1' })).rejects.toMatchObject({
+      code: 'STREAM_NOT_FOUND',
+    });
+  });
+
+  it("answers 404 SESSION_NOT_FOUND for another user's session, whatever it names", async () => {
+    const { deps, register } = setup();
+    await register();
+
+    await expect(stopStream(deps, 'mallory', 'sess_1', {})).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+    });
+  });
+
+  it('stops nothing in a session without a live stream (a tombstone waits for one that is starting)', async () => {
+    const { deps, activeStreams } = setup();
+
+    const bySession = await stopStream(deps, 'alice', 'sess_1', {});
+    const byRequest = await stopStream(deps, 'alice', 'sess_1', { requestId: 'req_later' });
+
+    expect(activeStreams.tombstones).toEqual([{ sessionId: 'sess_1' }, { requestId: 'req_later' }]);
+    expect(byRequest).toEqual(bySession);
+    expect(bySession).toEqual({
+      session_id: 'sess_1',
+      stopped: false,
+      stream_id: null,
+      partial_response: null,
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { stopStreamDependencies } from '../../shared/data/stream-dependencies';
+import { stopStreamDependencies } from '../../shared/data/dependencies';
 import { stopStream } from '../../shared/domain/chat/stop-stream';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';

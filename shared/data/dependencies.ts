@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config/config';
+import type { StopStreamDeps } from '../domain/chat/stop-stream';
 import { systemClock } from '../domain/clock';
 import type { StreamCanceller } from '../domain/ports/stream-canceller';
 import type { RoomDeps } from '../domain/rooms/deps';
@@ -80,4 +81,10 @@ export function maintenanceDependencies() {
     jobs: createHistoryClearJobRepository(client, chat),
     clock: systemClock,
   };
+}
+
+/** The composition root of POST /api/session/{session_id}/stop. */
+export function stopStreamDependencies(): StopStreamDeps {
+  const { sessions, rooms, clock, policy } = sessionServices();
+  return { sessions, rooms, clock, policy, activeStreams: configuredActiveStreams() };
 }

@@ -1,12 +1,8 @@
 import { getConfig } from '../config/config';
-import type { StopStreamDeps } from '../domain/chat/stop-stream';
 import { systemClock } from '../domain/clock';
 import type { ActiveStreams } from '../domain/ports/active-streams';
-import { sessionPolicy } from '../domain/sessions/session-policy';
 import { createActiveStreamsRepository } from './active-streams-repository';
 import { getDocumentClient, tableNames } from './dynamo-client';
-import { createRoomRepository } from './room-repository';
-import { createSessionRepository } from './session-repository';
 
 /**
  * The ActiveStreams adapter as configured (table, slots, lease), for the functions that use the
@@ -22,17 +18,4 @@ export function configuredActiveStreams(): ActiveStreams {
     maxLiveStreams: config.MAX_LIVE_STREAMS_PER_USER,
     leaseSeconds: config.STREAM_LEASE_SECONDS,
   });
-}
-
-/** The composition root of POST /api/session/{session_id}/stop. */
-export function stopStreamDependencies(): StopStreamDeps {
-  const client = getDocumentClient();
-  const chat = tableNames.chat;
-  return {
-    sessions: createSessionRepository(client, chat),
-    rooms: createRoomRepository(client, chat),
-    clock: systemClock,
-    policy: sessionPolicy,
-    activeStreams: configuredActiveStreams(),
-  };
 }

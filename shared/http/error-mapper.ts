@@ -1,5 +1,7 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, type ErrorCode, isDomainError } from '../domain/errors';
+import { countError } from '../observability/powertools';
 import { jsonResponse } from './responses';
 
 /** The one place where a domain error code becomes an HTTP status. */
@@ -39,4 +41,24 @@ export function errorToResponse(error: unknown): APIGatewayProxyStructuredResult
     { error: { code: safe.code, message: safe.message, details: [...safe.details] } },
     headers,
   );
+}
+
+/**
+ * The catch block of both request pipelines (buffered and streaming): an unknown error is logged
+ * by name and stack frames only (the stack's first line is the error's message, which could echo
+ * input) and counted; every error becomes its envelope.
+ */
+export function respondToError(
+  log: Logger,
+  error: unknown,
+): { response: APIGatewayProxyStructuredResultV2; errorCode: ErrorCode } {
+  const errorCode = isDomainError(error) ? error.code : 'INTERNAL';
+  if (!isDomainError(error)) {
+    log.error('Unhandled error', {
+      error_name: (error as Error)?.name,
+      stack: (error as Error)?.stack?.split('\n').slice(1).join('\n'),
+    });
+    countError(errorCode);
+  }
+  return { response: errorToResponse(error), errorCode };
 }

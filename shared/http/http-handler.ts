@@ -4,10 +4,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getConfig } from '../config/config';
-import { isDomainError } from '../domain/errors';
-import { countError, hashUserId, logger, publishMetricsIfAny, tracer } from '../observability/powertools';
+import { hashUserId, logger, publishMetricsIfAny, tracer } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
-import { errorToResponse } from './error-mapper';
+import { respondToError } from './error-mapper';
 import { parseRequest } from './request-parser';
 import { type HttpResult, jsonResponse } from './responses';
 
@@ -64,16 +63,7 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
       );
       response = jsonResponse(result.status, { data: result.data }, result.headers);
     } catch (error) {
-      errorCode = isDomainError(error) ? error.code : 'INTERNAL';
-      if (!isDomainError(error)) {
-        // Name and stack only: a third-party error's message or properties could echo input.
-        logger.error('Unhandled error', {
-          error_name: (error as Error)?.name,
-          stack: (error as Error)?.stack,
-        });
-        countError(errorCode);
-      }
-      response = errorToResponse(error);
+      ({ response, errorCode } = respondToError(logger, error));
     }
     logger.info('Request handled', {
       method: event.requestContext?.http?.method,

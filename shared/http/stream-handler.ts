@@ -6,10 +6,10 @@ import type { z } from 'zod';
 import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import { getConfig } from '../config/config';
 import type { Clock } from '../domain/clock';
-import { DomainError, isDomainError } from '../domain/errors';
-import { countError, hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
+import { DomainError } from '../domain/errors';
+import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
-import { errorToResponse } from './error-mapper';
+import { respondToError } from './error-mapper';
 import { headerValue, parseRequest } from './request-parser';
 
 /** A stream request after the JWT check and validation, typed by the route's body schema. */
@@ -107,15 +107,7 @@ export function streamHandler<R extends RouteDefinition>(
         body: Readable.from(serverSentEvents(events)),
       };
     } catch (error) {
-      const errorCode = isDomainError(error) ? error.code : 'INTERNAL';
-      if (!isDomainError(error)) {
-        log.error('Unhandled error', {
-          error_name: (error as Error)?.name,
-          stack: (error as Error)?.stack?.split('\n').slice(1).join('\n'),
-        });
-        countError(errorCode);
-      }
-      const response = errorToResponse(error);
+      const { response, errorCode } = respondToError(log, error);
       if (errorCode === 'UNAUTHORIZED')
         response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
       log.info('Request handled', {

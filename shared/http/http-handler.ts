@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { getConfig } from '../config/config';
 import { hashUserId, logger, publishMetricsIfAny, tracer } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
+import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
 import { parseRequest } from './request-parser';
 import { type HttpResult, jsonResponse } from './responses';
@@ -65,11 +66,11 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
     } catch (error) {
       ({ response, errorCode } = respondToError(logger, error));
     }
-    logger.info('Request handled', {
+    logRequestHandled(logger, {
       method: event.requestContext?.http?.method,
       status: response.statusCode,
-      error_code: errorCode,
-      duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+      errorCode,
+      startedAt,
     });
     publishMetricsIfAny();
     return response;

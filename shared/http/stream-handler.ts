@@ -9,6 +9,7 @@ import type { Clock } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
+import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
 import { headerValue, parseRequest } from './request-parser';
 
@@ -110,11 +111,11 @@ export function streamHandler<R extends RouteDefinition>(
       const { response, errorCode } = respondToError(log, error);
       if (errorCode === 'UNAUTHORIZED')
         response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
-      log.info('Request handled', {
+      logRequestHandled(log, {
         method: event.requestContext?.http?.method,
         status: response.statusCode,
-        error_code: errorCode,
-        duration_ms: Math.round((performance.now() - startedAt) * 100) / 100,
+        errorCode,
+        startedAt,
       });
       publishMetricsIfAny();
       return response;

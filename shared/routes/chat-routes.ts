@@ -6,7 +6,7 @@ import {
   stopStreamResultSchema,
 } from '../schemas/chat';
 import { dataEnvelope } from '../schemas/envelope';
-import { defineRoute } from './route-definition';
+import { bodyErrorCodes, defineRoute } from './route-definition';
 
 export const chatRoutes = {
   sendChatMessage: defineRoute({
@@ -29,12 +29,8 @@ export const chatRoutes = {
       },
     },
     errors: [
-      'VALIDATION_ERROR',
-      'INVALID_JSON',
-      'UNSUPPORTED_MEDIA_TYPE',
-      'PAYLOAD_TOO_LARGE',
+      ...bodyErrorCodes,
       'UNAUTHORIZED',
-      'FORBIDDEN',
       'SESSION_NOT_FOUND',
       'ROOM_NOT_FOUND',
       'SESSION_EXPIRED',
@@ -55,15 +51,7 @@ export const chatRoutes = {
     kind: 'http',
     request: { params: stopStreamParamsSchema, body: stopStreamRequestSchema },
     responses: { 200: { description: 'What was stopped', schema: dataEnvelope(stopStreamResultSchema) } },
-    errors: [
-      'VALIDATION_ERROR',
-      'INVALID_JSON',
-      'UNSUPPORTED_MEDIA_TYPE',
-      'PAYLOAD_TOO_LARGE',
-      'FORBIDDEN',
-      'SESSION_NOT_FOUND',
-      'STREAM_NOT_FOUND',
-    ],
+    errors: [...bodyErrorCodes, 'SESSION_NOT_FOUND', 'STREAM_NOT_FOUND'],
     access: { chatTable: 'RO', streamsTable: 'RW' },
   }),
 } as const;

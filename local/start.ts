@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
 import { chatTable, streamsTable } from '../shared/data/table-definitions';
-import { renderApiReferencePage } from '../shared/routes/api-reference-page';
-import { buildOpenApiDocument } from '../shared/routes/openapi-document';
+import { renderApiReferencePage } from '../shared/openapi/api-reference-page';
+import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
 import {
   assertJava17,

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument } from '../shared/routes/openapi-document';
+import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 
 /** Writes docs/openapi.json (deployed routes only) from the route table. `--check` fails if it is stale. */
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

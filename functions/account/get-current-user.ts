@@ -1,5 +1,7 @@
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { routes } from '../../shared/routes/route-table';
+import { accountRoutes } from '../../shared/routes/account-routes';
 
-export const handler = httpHandler(routes.getCurrentUser, async ({ userId }) => ok({ user_id: userId }));
+export const handler = httpHandler(accountRoutes.getCurrentUser, async ({ userId }) =>
+  ok({ user_id: userId }),
+);

@@ -1,15 +1,16 @@
 import { createTokenVerifier } from '../../shared/auth/token-verifier';
 import { getConfig } from '../../shared/config/config';
-import { chatStreamDependencies } from '../../shared/data/chat-dependencies';
-import { type ChatStreamDeps, openChatStream } from '../../shared/domain/chat/chat-stream';
+import { openChatStream } from '../../shared/domain/chat/open-chat-stream';
+import type { ChatStreamDeps } from '../../shared/domain/chat/ports';
 import { streamHandler } from '../../shared/http/stream-handler';
 import { streamTelemetry } from '../../shared/observability/stream-telemetry';
-import { routes } from '../../shared/routes/route-table';
+import { chatRoutes } from '../../shared/routes/chat-routes';
+import { createChatStreamDeps } from '../../shared/wiring/chat';
 
 /** POST /api/chat/message (function URL, RESPONSE_STREAM): pre-checks, then the answer as SSE. */
 export const createStreamMessageHandler = (deps: Omit<ChatStreamDeps, 'observer'>) =>
   streamHandler(
-    routes.sendChatMessage,
+    chatRoutes.sendChatMessage,
     { verifier: createTokenVerifier(getConfig()), clock: deps.clock },
     async ({ body, userId, receivedAt, context, log }) => {
       const stream = await openChatStream(
@@ -29,4 +30,4 @@ export const createStreamMessageHandler = (deps: Omit<ChatStreamDeps, 'observer'
     },
   );
 
-export const handler = createStreamMessageHandler(chatStreamDependencies());
+export const handler = createStreamMessageHandler(createChatStreamDeps());

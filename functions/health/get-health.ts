@@ -3,11 +3,11 @@ import { dynamoDbProbe } from '../../shared/data/database-probe';
 import { checkHealth } from '../../shared/domain/health';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { routes } from '../../shared/routes/route-table';
+import { healthRoutes } from '../../shared/routes/health-routes';
 
 const config = getConfig();
 
-export const handler = httpHandler(routes.getHealth, async () =>
+export const handler = httpHandler(healthRoutes.getHealth, async () =>
   ok(
     await checkHealth({
       database: dynamoDbProbe,

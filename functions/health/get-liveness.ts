@@ -1,5 +1,5 @@
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { routes } from '../../shared/routes/route-table';
+import { healthRoutes } from '../../shared/routes/health-routes';
 
-export const handler = httpHandler(routes.getLiveness, async () => ok({ status: 'ok' as const }));
+export const handler = httpHandler(healthRoutes.getLiveness, async () => ok({ status: 'ok' as const }));

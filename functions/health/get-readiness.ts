@@ -2,9 +2,9 @@ import { dynamoDbProbe } from '../../shared/data/database-probe';
 import { DomainError } from '../../shared/domain/errors';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { routes } from '../../shared/routes/route-table';
+import { healthRoutes } from '../../shared/routes/health-routes';
 
-export const handler = httpHandler(routes.getReadiness, async () => {
+export const handler = httpHandler(healthRoutes.getReadiness, async () => {
   try {
     await dynamoDbProbe.ping();
   } catch (error) {

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { maintenanceDependencies } from '../../shared/data/dependencies';
 import { keyPrefixes } from '../../shared/data/keys';
 import { deleteClearedHistory } from '../../shared/domain/rooms/delete-cleared-history';
 import type { HistoryClearJobRef } from '../../shared/domain/rooms/ports';
 import { logger } from '../../shared/observability/powertools';
+import { createMaintenanceDeps } from '../../shared/wiring/rooms';
 
 /**
  * The chat table's DynamoDB stream (event source mapping filtered to INSERTs of
@@ -13,7 +13,7 @@ import { logger } from '../../shared/observability/powertools';
  * "clear history" hid. Only the keys are read from the record; the job itself is read back
  * (strongly consistent), so a replayed record of a finished job does nothing.
  */
-const deps = maintenanceDependencies();
+const deps = createMaintenanceDeps();
 
 function jobRef(record: DynamoDBRecord): HistoryClearJobRef | undefined {
   const pk = record.dynamodb?.Keys?.pk?.S;

@@ -2,16 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { maintenanceDependencies } from '../../shared/data/dependencies';
 import { purgeDeletedRooms } from '../../shared/domain/rooms/purge-deleted-rooms';
 import { logger, metrics, publishMetricsIfAny } from '../../shared/observability/powertools';
+import { createMaintenanceDeps } from '../../shared/wiring/rooms';
 
 /**
  * Scheduled (EventBridge, hourly): purges soft-deleted rooms whose 30-day restore window has
  * ended, with their messages. Stops early, leaving the rest to the next run, when the Lambda
  * is about to time out. Reads already treat such rooms as gone; this only frees the storage.
  */
-const deps = maintenanceDependencies();
+const deps = createMaintenanceDeps();
 /** Time kept back for the room in progress (its messages) when the budget is checked. */
 const STOP_BEFORE_TIMEOUT_MS = 15_000;
 

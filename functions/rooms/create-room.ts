@@ -1,15 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { roomServices } from '../../shared/data/dependencies';
 import { createRoom } from '../../shared/domain/rooms/create-room';
 import { toRoomView } from '../../shared/domain/rooms/room-view';
 import { httpHandler } from '../../shared/http/http-handler';
 import { created } from '../../shared/http/responses';
 import { logger, metrics } from '../../shared/observability/powertools';
-import { routes } from '../../shared/routes/route-table';
+import { roomRoutes } from '../../shared/routes/room-routes';
+import { createRoomDeps } from '../../shared/wiring/rooms';
 
-const deps = roomServices();
+const deps = createRoomDeps();
 
-export const handler = httpHandler(routes.createRoom, async ({ userId, body, headers }) => {
+export const handler = httpHandler(roomRoutes.createRoom, async ({ userId, body, headers }) => {
   const { room, replayed } = await createRoom(deps, {
     userId,
     body,

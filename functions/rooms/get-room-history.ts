@@ -1,13 +1,13 @@
-import { roomServices } from '../../shared/data/dependencies';
 import { roomHistory } from '../../shared/domain/rooms/room-history';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
 import { logger } from '../../shared/observability/powertools';
-import { routes } from '../../shared/routes/route-table';
+import { roomRoutes } from '../../shared/routes/room-routes';
+import { createRoomDeps } from '../../shared/wiring/rooms';
 
-const deps = roomServices();
+const deps = createRoomDeps();
 
-export const handler = httpHandler(routes.getRoomHistory, async ({ userId, params, query }) => {
+export const handler = httpHandler(roomRoutes.getRoomHistory, async ({ userId, params, query }) => {
   logger.appendKeys({ room_id: params.room_id });
   return ok(await roomHistory(deps, userId, params.room_id, query));
 });

@@ -1,11 +1,10 @@
-import { roomServices } from '../../shared/data/dependencies';
 import { listRooms } from '../../shared/domain/rooms/list-rooms';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { roomsAliasDeprecation } from '../../shared/routes/room-routes';
-import { routes } from '../../shared/routes/route-table';
+import { roomRoutes, roomsAliasDeprecation } from '../../shared/routes/room-routes';
+import { createRoomDeps } from '../../shared/wiring/rooms';
 
-const { rooms } = roomServices();
+const { rooms } = createRoomDeps();
 
 /** The old path of the room list (deprecated): the same answer, with headers pointing to its successor. */
 const deprecationHeaders = {
@@ -13,6 +12,6 @@ const deprecationHeaders = {
   link: `<${roomsAliasDeprecation.successor}>; rel="successor-version"`,
 };
 
-export const handler = httpHandler(routes.listChatRooms, async ({ userId, query }) =>
+export const handler = httpHandler(roomRoutes.listChatRooms, async ({ userId, query }) =>
   ok(await listRooms(rooms, userId, query), deprecationHeaders),
 );

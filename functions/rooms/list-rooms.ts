@@ -1,11 +1,11 @@
-import { roomServices } from '../../shared/data/dependencies';
 import { listRooms } from '../../shared/domain/rooms/list-rooms';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
-import { routes } from '../../shared/routes/route-table';
+import { roomRoutes } from '../../shared/routes/room-routes';
+import { createRoomDeps } from '../../shared/wiring/rooms';
 
-const { rooms } = roomServices();
+const { rooms } = createRoomDeps();
 
-export const handler = httpHandler(routes.listRooms, async ({ userId, query }) =>
+export const handler = httpHandler(roomRoutes.listRooms, async ({ userId, query }) =>
   ok(await listRooms(rooms, userId, query)),
 );

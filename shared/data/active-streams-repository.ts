@@ -15,8 +15,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { type Clock, toEpochSeconds } from '../domain/clock';
-import { DomainError } from '../domain/errors';
 import type {
   ActiveStreams,
   Admission,
@@ -27,10 +25,13 @@ import type {
   HeartbeatOutcome,
   LiveStream,
   NewStream,
+  RegisterOutcome,
   RequestStatus,
   StreamHandle,
-} from '../domain/ports/active-streams';
-import type { StreamScope } from '../domain/ports/stream-canceller';
+} from '../domain/chat/ports';
+import { tombstoneApplies } from '../domain/chat/stream-rules';
+import { type Clock, toEpochSeconds } from '../domain/clock';
+import type { StreamScope } from '../domain/rooms/ports';
 import { keyPrefixes, keys } from './keys';
 
 /**
@@ -47,13 +48,8 @@ import { keyPrefixes, keys } from './keys';
  * - `REQUEST#<request_id>`: one per chat request (24 h): a retried POST starts no second model call.
  * - `TOMBSTONE#REQUEST#<id>` / `TOMBSTONE#SESSION#<id>`: a stop that found nothing live (60 s).
  *
- * Tombstone rules (a stop can overtake the POST it is meant for):
- * - a request tombstone cancels the stream of that request_id whenever it registers within the
- *   tombstone's life: the id names exactly one request, so there is nothing else it could hit;
- * - a session tombstone cancels only a stream whose request ARRIVED AT OR BEFORE the stop
- *   (`created_at >= requested_at`): the stop can only have meant a request already in flight, so
- *   a question sent after a late stop click is never killed by it.
- * The stop writes its tombstone and then looks for a live stream again; registration checks the
+ * Which tombstone applies is the domain's rule (`tombstoneApplies`, shared/domain/chat/stream-rules.ts);
+ * the registration transaction checks the same rule as condition expressions. The stop writes its tombstone and then looks for a live stream again; registration checks the
  * tombstones inside its transaction. Whichever lands second sees the other, so no stop is lost.
  */
 const slotItemSchema = z.object({ stream_id: z.string(), lease_expires_at: z.number() });
@@ -260,11 +256,18 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
       const sessionTombstone = tombstoneItemSchema.safeParse(
         bySk.get(keys.stopTombstone(userId, { sessionId: target.sessionId }).sk),
       );
+      const applies = (kind: 'request' | 'session', item: z.output<typeof tombstoneItemSchema>) =>
+        tombstoneApplies(
+          kind,
+          { createdAt: new Date(item.created_at), expiresAt: new Date(item.expires_at) },
+          target,
+          new Date(at),
+        );
       const applying = [
-        requestTombstone.success && requestTombstone.data.expires_at > at ? requestTombstone.data : undefined,
-        sessionTombstone.success &&
-        sessionTombstone.data.expires_at > at &&
-        sessionTombstone.data.created_at >= target.requestedAt.getTime()
+        requestTombstone.success && applies('request', requestTombstone.data)
+          ? requestTombstone.data
+          : undefined,
+        sessionTombstone.success && applies('session', sessionTombstone.data)
           ? sessionTombstone.data
           : undefined,
       ].find((tombstone) => tombstone !== undefined);
@@ -275,7 +278,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
       };
     },
 
-    async register(stream: NewStream, admission: Admission): Promise<StreamHandle> {
+    async register(stream: NewStream, admission: Admission): Promise<RegisterOutcome> {
       const { userId } = stream;
       let candidates = [...admission.freeSlots];
       let cancel = admission.tombstone;
@@ -386,16 +389,12 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
             ...(cancel ? { cancel } : {}),
           };
           slotLeases.set(handle, leaseExpiresAt);
-          return handle;
+          return { kind: 'registered', handle };
         } catch (error) {
           if (!(error instanceof TransactionCanceledException)) throw error;
           const reasons = error.CancellationReasons ?? [];
           const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
-          if (failed(2)) {
-            throw new DomainError('CONFLICT', 'A stream for this request_id is already running.', {
-              details: [{ path: 'body.request_id', message: 'already used (running)' }],
-            });
-          }
+          if (failed(2)) return { kind: 'request-taken' };
           const tombstone = [3, 4]
             .filter(failed)
             .map((index) => tombstoneItemSchema.safeParse(fromAttributes(reasons[index]?.Item)))
@@ -410,10 +409,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
           candidates = await readFreeSlots(userId);
         }
       }
-      throw new DomainError(
-        'STREAM_LIMIT_REACHED',
-        'Too many live streams: wait for one to end or stop one.',
-      );
+      return { kind: 'no-free-slot' };
     },
 
     async heartbeat(handle: StreamHandle, checkpoint: Checkpoint | undefined): Promise<HeartbeatOutcome> {

@@ -1,5 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ChatContext } from '../domain/ports/conversation-store';
+import type { ChatContext } from '../domain/chat/ports';
 import { messageItemSchema } from '../schemas/messages';
 import { roomItemSchema } from '../schemas/rooms';
 import { sessionItemSchema } from '../schemas/sessions';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { MessageToRecord, RecordOutcome } from '../domain/ports/conversation-store';
+import type { MessageToRecord, RecordOutcome } from '../domain/chat/ports';
 import { keys } from './keys';
 import { transactWrite } from './transactions';
 

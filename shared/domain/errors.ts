@@ -1,39 +1,10 @@
+import type { ErrorCode, ErrorDetail } from '../schemas/error-codes';
+
 /**
  * Errors the domain raises on purpose. Their message and details are safe to show a client;
  * they never carry message text (health information). shared/http/error-mapper.ts gives each
  * code its HTTP status; anything that is not a DomainError becomes a generic 500.
  */
-export const errorCodes = [
-  'VALIDATION_ERROR',
-  'INVALID_JSON',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'PAYLOAD_TOO_LARGE',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'ROOM_NOT_FOUND',
-  'SESSION_NOT_FOUND',
-  'STREAM_NOT_FOUND',
-  'SESSION_EXPIRED',
-  'ROOM_LIMIT_REACHED',
-  'STREAM_LIMIT_REACHED',
-  'RATE_LIMITED',
-  'CONFLICT',
-  'IDEMPOTENCY_CONFLICT',
-  'RESTORE_WINDOW_PASSED',
-  'NOT_READY',
-  'MODEL_ERROR',
-  'INTERNAL',
-] as const;
-
-export type ErrorCode = (typeof errorCodes)[number];
-
-export interface ErrorDetail {
-  /** Where the problem is, e.g. `body.room_name` or `query.limit`. */
-  readonly path?: string;
-  readonly message: string;
-}
-
 export interface DomainErrorOptions {
   readonly details?: readonly ErrorDetail[];
   /** For rate limits: seconds until a retry can succeed (becomes `Retry-After`). */

@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, type ErrorCode, isDomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { countError } from '../observability/powertools';
+import type { ErrorCode } from '../schemas/error-codes';
 import { jsonResponse } from './responses';
 
 /** The one place where a domain error code becomes an HTTP status. */

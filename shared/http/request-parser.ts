@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { DomainError, type ErrorDetail } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import type { RouteDefinition } from '../routes/route-definition';
+import type { ErrorDetail } from '../schemas/error-codes';
 
 type Part = 'params' | 'query' | 'body' | 'headers';
 

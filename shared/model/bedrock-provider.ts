@@ -9,7 +9,7 @@ import {
   type ModelFailure,
   type ModelProvider,
   type ModelRequest,
-} from '../domain/ports/model-provider';
+} from '../domain/chat/ports';
 
 export interface BedrockProviderOptions {
   readonly client: BedrockRuntimeClient;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ModelChunk, ModelProvider, ModelRequest } from '../domain/ports/model-provider';
+import type { ModelChunk, ModelProvider, ModelRequest } from '../domain/chat/ports';
 
 /**
  * The local stand-in for Bedrock (npm start, tests, benchmark): streams a fixed, deterministic

@@ -1,6 +1,6 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { Config } from '../config/config-schema';
-import type { ModelProvider } from '../domain/ports/model-provider';
+import type { ModelProvider } from '../domain/chat/ports';
 import { createBedrockProvider } from './bedrock-provider';
 import { createLocalScriptedModel } from './local-scripted-model';
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ChatStreamObserver } from '../domain/chat/chat-stream';
-import { ModelError } from '../domain/ports/model-provider';
+import type { ChatStreamObserver } from '../domain/chat/ports';
+import { ModelError } from '../domain/chat/ports';
 import { countError, metrics } from './powertools';
 
 /**

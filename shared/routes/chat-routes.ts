@@ -46,7 +46,7 @@ export const chatRoutes = {
     summary:
       "Stop the session's live stream (or the given stream or request) from any device; answers at once with the partial text of the last checkpoint. Idempotent.",
     tags: ['sessions'],
-    handler: { entry: 'functions/sessions/stop-stream.ts', export: 'handler' },
+    handler: { entry: 'functions/chat/stop-stream.ts', export: 'handler' },
     auth: 'jwt',
     kind: 'http',
     request: { params: stopStreamParamsSchema, body: stopStreamRequestSchema },

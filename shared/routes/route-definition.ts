@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ErrorCode } from '../domain/errors';
+import type { ErrorCode } from '../schemas/error-codes';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type TableAccess = 'RO' | 'RW';

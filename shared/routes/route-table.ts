@@ -9,7 +9,7 @@ import { sessionRoutes } from './session-routes';
 /**
  * Every HTTP route, once, grouped by area. Handlers take their route from `routes` (typed by its
  * schemas); CDK builds the HTTP API and function URL from `routeTable`, the local gateway serves
- * it, shared/routes/openapi-document.ts documents it, and tests walk it.
+ * it, shared/openapi/openapi-document.ts documents it, and tests walk it.
  */
 export const routes = {
   ...healthRoutes,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { errorCodes } from '../domain/errors';
+import { errorCodes } from './error-codes';
 
 export const errorBodySchema = z
   .object({

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { agentTypes } from '../domain/agents';
+import { agentTypes } from './agents';
 
 /** DESIGN §6. Counted in characters (code points), as JSON Schema's `maxLength` is. */
 export const ROOM_NAME_MAX_CHARACTERS = 100;

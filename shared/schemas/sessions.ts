@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { agentTypes } from '../domain/agents';
+import { agentTypes } from './agents';
 import { roomIdSchema } from './rooms';
 
 export const sessionIdSchema = z

@@ -1,34 +1,30 @@
 import type {
-  ChatStreamObserver,
-  StreamStartInfo,
-  StreamSummary,
-} from '../../shared/domain/chat/chat-stream';
-import type { Clock } from '../../shared/domain/clock';
-import { DomainError } from '../../shared/domain/errors';
-import type {
   ActiveStreams,
   Admission,
   CancelReason,
   ChatRequestRecord,
+  ChatStreamObserver,
   Checkpoint,
+  ConversationStore,
   HeartbeatOutcome,
   LiveStream,
+  MessageToRecord,
   NewStream,
+  RecordOutcome,
+  RegisterOutcome,
   RequestStatus,
   StreamHandle,
+  StreamStartInfo,
+  StreamSummary,
   TombstoneTarget,
-} from '../../shared/domain/ports/active-streams';
-import type {
-  ConversationStore,
-  MessageToRecord,
-  RecordOutcome,
-} from '../../shared/domain/ports/conversation-store';
+} from '../../shared/domain/chat/ports';
 import {
   type ModelChunk,
   ModelError,
   type ModelProvider,
   type ModelRequest,
-} from '../../shared/domain/ports/model-provider';
+} from '../../shared/domain/chat/ports';
+import type { Clock } from '../../shared/domain/clock';
 import type { Message } from '../../shared/schemas/messages';
 import type { RoomRecord } from '../../shared/schemas/rooms';
 import type { SessionRecord } from '../../shared/schemas/sessions';
@@ -63,9 +59,9 @@ export class FakeActiveStreams implements ActiveStreams {
     };
   }
 
-  async register(stream: NewStream, admission: Admission): Promise<StreamHandle> {
+  async register(stream: NewStream, admission: Admission): Promise<RegisterOutcome> {
     const slot = admission.freeSlots[0];
-    if (slot === undefined) throw new DomainError('STREAM_LIMIT_REACHED', 'limit');
+    if (slot === undefined) return { kind: 'no-free-slot' };
     const cancel = admission.tombstone;
     this.streams.set(stream.streamId, {
       stream,
@@ -81,11 +77,14 @@ export class FakeActiveStreams implements ActiveStreams {
       status: 'running',
     });
     return {
-      userId: stream.userId,
-      streamId: stream.streamId,
-      requestId: stream.requestId,
-      slot,
-      ...(cancel ? { cancel } : {}),
+      kind: 'registered',
+      handle: {
+        userId: stream.userId,
+        streamId: stream.streamId,
+        requestId: stream.requestId,
+        slot,
+        ...(cancel ? { cancel } : {}),
+      },
     };
   }
 

@@ -1,7 +1,7 @@
 import type { Message } from '../../schemas/messages';
 import type { RoomRecord } from '../../schemas/rooms';
 import type { SessionRecord } from '../../schemas/sessions';
-import type { ModelTurn } from '../ports/model-provider';
+import type { ModelTurn } from './ports';
 
 /**
  * What the model is shown of earlier turns: only this agent's, only after its memory reset

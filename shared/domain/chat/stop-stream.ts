@@ -1,12 +1,8 @@
 import type { StopStreamResult } from '../../schemas/chat';
 import { DomainError } from '../errors';
-import type { ActiveStreams, LiveStream } from '../ports/active-streams';
 import { loadSession } from '../sessions/load-session';
-import type { SessionDeps } from '../sessions/ports';
-
-export interface StopStreamDeps extends Pick<SessionDeps, 'sessions' | 'rooms' | 'clock' | 'policy'> {
-  readonly activeStreams: ActiveStreams;
-}
+import type { ActiveStreams, LiveStream, StopStreamDeps } from './ports';
+import { sessionStopReaches } from './stream-rules';
 
 export interface StopTarget {
   readonly streamId?: string | undefined;
@@ -90,8 +86,8 @@ export async function stopStream(
     return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId);
   }
   const tombstoneAt = await activeStreams.leaveTombstone(userId, { sessionId });
-  const registered = ofSession(await activeStreams.liveStreams(userId)).filter(
-    (stream) => stream.requestedAt.getTime() <= tombstoneAt.getTime(),
+  const registered = ofSession(await activeStreams.liveStreams(userId)).filter((stream) =>
+    sessionStopReaches(tombstoneAt, stream.requestedAt),
   );
   const flagged = await flagAll(activeStreams, userId, registered);
   return flagged ? stopped(sessionId, flagged) : nothingStopped(sessionId);

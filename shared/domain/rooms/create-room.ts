@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateRoomBody, RoomRecord } from '../../schemas/rooms';
 import { DomainError } from '../errors';
-import type { RoomDeps } from './deps';
+import type { RoomDeps } from './ports';
 import { creationWindow, IDEMPOTENCY_TTL_MS, secondsUntil } from './room-policy';
 
 export interface CreateRoomResult {

@@ -1,9 +1,4 @@
-import type {
-  HistoryClearJobRef,
-  HistoryClearJobRepository,
-  MessageRepository,
-  RoomRepository,
-} from './ports';
+import type { HistoryClearJobRef, MaintenanceDeps } from './ports';
 
 /**
  * The background half of "clear history": physically deletes the messages a clear hid (at or
@@ -16,11 +11,7 @@ import type {
  * ones were already uncounted by that clear). Best effort under retries of a half-done job.
  */
 export async function deleteClearedHistory(
-  deps: {
-    readonly jobs: HistoryClearJobRepository;
-    readonly messages: MessageRepository;
-    readonly rooms: RoomRepository;
-  },
+  deps: Pick<MaintenanceDeps, 'jobs' | 'messages' | 'rooms'>,
   ref: HistoryClearJobRef,
 ): Promise<{ readonly messages_deleted: number; readonly job_found: boolean }> {
   const job = await deps.jobs.find(ref);

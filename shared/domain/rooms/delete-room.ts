@@ -1,6 +1,6 @@
 import { DomainError } from '../errors';
-import type { RoomDeps } from './deps';
 import { roomNotFound } from './get-room';
+import type { RoomDeps } from './ports';
 import { ROOM_RETENTION_MS } from './room-policy';
 
 export interface DeletedRoom {

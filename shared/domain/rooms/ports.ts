@@ -1,12 +1,48 @@
+import type { AgentType } from '../../schemas/agents';
 import type { Message } from '../../schemas/messages';
 import type { RoomRecord, RoomSortField, SortOrder } from '../../schemas/rooms';
-import type { AgentType } from '../agents';
+import type { Clock } from '../clock';
+import type { RoomPolicy } from './room-policy';
 
 /**
- * Ports of the room use cases. Adapters: shared/data/room-repository.ts and
- * shared/data/message-repository.ts (DynamoDB). Every method is one atomic step; conditions
- * that guard invariants are evaluated by the store, never by a read followed by a write.
+ * Ports of the room use cases, and `RoomDeps`, what they are given (built by
+ * shared/wiring/rooms.ts). Adapters: shared/data/room-repository.ts,
+ * shared/data/message-repository.ts, shared/data/history-clear-job-repository.ts (DynamoDB) and
+ * shared/data/active-streams-repository.ts (the stream canceller). Every method is one atomic
+ * step; conditions that guard invariants are evaluated by the store, never by a read followed by
+ * a write.
  */
+
+/** What the room use cases need; handlers build it once per cold start, tests inject fakes and a ManualClock. */
+export interface RoomDeps {
+  readonly rooms: RoomRepository;
+  readonly messages: MessageRepository;
+  readonly streams: StreamCanceller;
+  readonly clock: Clock;
+  readonly policy: RoomPolicy;
+  /** Makes a new id (a prefix is added by the caller). */
+  readonly newId: () => string;
+}
+
+/** What the background jobs (purge, history deletion) need. */
+export interface MaintenanceDeps {
+  readonly rooms: RoomRepository;
+  readonly messages: MessageRepository;
+  readonly jobs: HistoryClearJobRepository;
+  readonly clock: Clock;
+}
+
+/**
+ * Asks live streams to stop. Deleting a room or session, or clearing history, cancels the
+ * streams they hold; the streaming loop sees the flag at its next poll, from whatever instance.
+ * Declared here, in the lowest area that needs it; the chat area's `ActiveStreams` extends it.
+ */
+export type StreamScope = { readonly roomId: string } | { readonly sessionId: string };
+
+export interface StreamCanceller {
+  /** Sets the cancel flag of every live stream of `userId` in `scope`; returns the ids it flagged. */
+  cancelStreams(userId: string, scope: StreamScope): Promise<string[]>;
+}
 
 /** A place in a room listing, as the store knows it (opaque to the domain, kept in cursors). */
 export interface RoomListPosition {

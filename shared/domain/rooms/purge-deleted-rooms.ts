@@ -1,5 +1,4 @@
-import type { Clock } from '../clock';
-import type { MessageRepository, RoomRepository } from './ports';
+import type { MaintenanceDeps } from './ports';
 
 export interface PurgeSummary {
   readonly rooms_purged: number;
@@ -15,7 +14,7 @@ export interface PurgeSummary {
  * Sessions and idempotency records of the room expire by TTL (reads already treat them as gone).
  */
 export async function purgeDeletedRooms(
-  deps: { readonly rooms: RoomRepository; readonly messages: MessageRepository; readonly clock: Clock },
+  deps: Pick<MaintenanceDeps, 'rooms' | 'messages' | 'clock'>,
   options: { readonly pageSize?: number; readonly shouldContinue?: () => boolean } = {},
 ): Promise<PurgeSummary> {
   const now = deps.clock.now();

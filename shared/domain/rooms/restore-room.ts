@@ -1,7 +1,7 @@
 import type { RoomRecord } from '../../schemas/rooms';
 import { DomainError } from '../errors';
-import type { RoomDeps } from './deps';
 import { roomNotFound } from './get-room';
+import type { RoomDeps } from './ports';
 
 /**
  * Brings a soft-deleted room back within its retention window, taking a live-room slot again

@@ -1,4 +1,4 @@
-import type { AgentType } from '../agents';
+import type { AgentType } from '../../schemas/agents';
 import { DomainError } from '../errors';
 import { loadSession, sessionNotFound } from './load-session';
 import type { SessionDeps } from './ports';

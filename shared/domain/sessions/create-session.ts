@@ -1,5 +1,5 @@
+import { type AgentType, defaultAgentType } from '../../schemas/agents';
 import type { SessionRecord } from '../../schemas/sessions';
-import { type AgentType, defaultAgentType } from '../agents';
 import { roomNotFound } from '../rooms/get-room';
 import type { SessionDeps } from './ports';
 

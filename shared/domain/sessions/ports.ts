@@ -1,20 +1,15 @@
+import type { AgentType } from '../../schemas/agents';
 import type { SessionRecord } from '../../schemas/sessions';
-import type { AgentType } from '../agents';
 import type { Clock } from '../clock';
-import type { StreamCanceller } from '../ports/stream-canceller';
-import type { RoomRepository } from '../rooms/ports';
-import type { SessionPolicy } from './session-policy';
-
-/** The condition a write to a session checks: it still exists and has not expired at `now`. */
-export interface ActiveAt {
-  readonly now: string;
-  /** Sessions with last_activity at or before this are idle-expired. */
-  readonly idleCutoff: string;
-}
+import type { RoomRepository, StreamCanceller } from '../rooms/ports';
+import type { ActiveAt, SessionPolicy } from './session-policy';
 
 export type ClearHistoryOutcome = 'cleared' | 'session-inactive' | 'room-gone' | 'contention';
 
-/** Adapter: shared/data/session-repository.ts (DynamoDB). */
+/**
+ * Ports of the session use cases, and `SessionDeps`, what they are given (built by
+ * shared/wiring/sessions.ts). Adapter: shared/data/session-repository.ts (DynamoDB).
+ */
 export interface SessionRepository {
   /** Creates the session if its room is live (one transaction); 'room-not-found' otherwise. */
   create(session: SessionRecord, expiresAt: Date): Promise<'created' | 'room-not-found'>;

@@ -1,4 +1,4 @@
-import { type AgentType, agentTypes } from '../agents';
+import { type AgentType, agentTypes } from '../../schemas/agents';
 import { DomainError } from '../errors';
 import { loadSession } from './load-session';
 import type { SessionDeps } from './ports';

@@ -1,6 +1,12 @@
 import type { RoomRecord } from '../../schemas/rooms';
 import type { SessionRecord } from '../../schemas/sessions';
-import type { ActiveAt } from './ports';
+
+/** The condition a write to a session checks: it still exists and has not expired at `now`. */
+export interface ActiveAt {
+  readonly now: string;
+  /** Sessions with last_activity at or before this are idle-expired. */
+  readonly idleCutoff: string;
+}
 
 /** DESIGN §4: a session lasts 30 minutes at most, and ends after 10 minutes without activity. */
 export interface SessionPolicy {

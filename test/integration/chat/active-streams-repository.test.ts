@@ -3,8 +3,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createActiveStreamsRepository } from '../../../shared/data/active-streams-repository';
 import { keys } from '../../../shared/data/keys';
+import type { NewStream } from '../../../shared/domain/chat/ports';
 import { ManualClock } from '../../../shared/domain/clock';
-import type { NewStream } from '../../../shared/domain/ports/active-streams';
 import { newUser, streamsTableName, testDocumentClient } from '../../support/rooms-fixtures';
 
 const LEASE_SECONDS = 300;
@@ -41,13 +41,20 @@ const newStream = (userId: string, clock: ManualClock, overrides: Partial<NewStr
 
 type Repo = ReturnType<typeof repository>['streams'];
 
-async function start(streams: Repo, stream: NewStream) {
+async function register(streams: Repo, stream: NewStream) {
   const admission = await streams.admission(stream.userId, stream);
   return streams.register(stream, admission);
 }
 
+/** Registers a stream that must get in, and hands back its handle. */
+async function start(streams: Repo, stream: NewStream) {
+  const outcome = await register(streams, stream);
+  if (outcome.kind !== 'registered') throw new Error(`not registered: ${outcome.kind}`);
+  return outcome.handle;
+}
+
 describe('ActiveStreams slots (at most 5 live streams per user)', () => {
-  it('admits five streams and refuses the sixth with 429 STREAM_LIMIT_REACHED', async () => {
+  it('admits five streams and reports no free slot to the sixth (the use case answers 429)', async () => {
     const { streams, clock } = repository();
     const user = newUser();
     for (let index = 0; index < 5; index++) await start(streams, newStream(user, clock));
@@ -56,27 +63,23 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
     const stale = { freeSlots: [0, 1, 2, 3, 4] };
 
     expect(admission.freeSlots).toEqual([]);
-    await expect(streams.register(newStream(user, clock), stale)).rejects.toMatchObject({
-      code: 'STREAM_LIMIT_REACHED',
-    });
+    expect(await streams.register(newStream(user, clock), stale)).toEqual({ kind: 'no-free-slot' });
   });
 
   it('lets exactly five of 20 parallel registrations of one user in', async () => {
     const { streams, clock } = repository();
     const user = newUser();
 
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, () => start(streams, newStream(user, clock))),
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => register(streams, newStream(user, clock))),
     );
 
-    const admitted = outcomes.filter((outcome) => outcome.status === 'fulfilled');
-    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    const admitted = outcomes.flatMap((outcome) => (outcome.kind === 'registered' ? [outcome.handle] : []));
+    const refused = outcomes.filter((outcome) => outcome.kind !== 'registered');
     expect(admitted).toHaveLength(5);
     expect(refused).toHaveLength(15);
-    for (const reason of refused) expect(reason).toMatchObject({ code: 'STREAM_LIMIT_REACHED' });
-    expect(
-      new Set(admitted.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.slot : -1))).size,
-    ).toBe(5);
+    for (const outcome of refused) expect(outcome).toEqual({ kind: 'no-free-slot' });
+    expect(new Set(admitted.map((handle) => handle.slot)).size).toBe(5);
   });
 
   it("frees a crashed stream's slot once its lease lapses, and not a millisecond before", async () => {
@@ -155,22 +158,20 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
 });
 
 describe('ActiveStreams chat requests', () => {
-  it('refuses a second registration of one request_id with 409 CONFLICT, even in parallel', async () => {
+  it('reports a second registration of one request_id as taken (the use case answers 409), even in parallel', async () => {
     const { streams, clock } = repository();
     const user = newUser();
     const first = newStream(user, clock, { requestId: 'same-request' });
     const second = newStream(user, clock, { requestId: 'same-request' });
     const emptyAdmission = { freeSlots: [0, 1, 2, 3, 4] };
 
-    const outcomes = await Promise.allSettled([
+    const outcomes = await Promise.all([
       streams.register(first, emptyAdmission),
       streams.register(second, emptyAdmission),
     ]);
 
-    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
-    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({
-      reason: { code: 'CONFLICT' },
-    });
+    expect(outcomes.filter((outcome) => outcome.kind === 'registered')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.kind === 'request-taken')).toHaveLength(1);
     expect((await streams.admission(user, first)).existingRequest).toMatchObject({ status: 'running' });
   });
 });
@@ -281,9 +282,12 @@ describe('ActiveStreams stop tombstones', () => {
       }),
     );
 
-    const handle = await streams.register(stream, admission);
+    const outcome = await streams.register(stream, admission);
 
     expect(admission.tombstone).toBeUndefined();
-    expect(handle.cancel).toMatchObject({ reason: 'stop', requestedAt: clock.now() });
+    expect(outcome.kind === 'registered' && outcome.handle.cancel).toMatchObject({
+      reason: 'stop',
+      requestedAt: clock.now(),
+    });
   });
 });

@@ -2,11 +2,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createStreamMessageHandler } from '../../../functions/chat/stream-message';
 import { createActiveStreamsRepository } from '../../../shared/data/active-streams-repository';
-import { chatStreamDependencies } from '../../../shared/data/chat-dependencies';
 import { keys } from '../../../shared/data/keys';
+import type { ModelProvider } from '../../../shared/domain/chat/ports';
 import { stopStream } from '../../../shared/domain/chat/stop-stream';
 import { systemClock } from '../../../shared/domain/clock';
-import type { ModelProvider } from '../../../shared/domain/ports/model-provider';
 import { createRoom } from '../../../shared/domain/rooms/create-room';
 import { deleteRoom } from '../../../shared/domain/rooms/delete-room';
 import { roomHistory } from '../../../shared/domain/rooms/room-history';
@@ -15,6 +14,7 @@ import { createSession } from '../../../shared/domain/sessions/create-session';
 import { deleteSession } from '../../../shared/domain/sessions/delete-session';
 import { sessionPolicy } from '../../../shared/domain/sessions/session-policy';
 import type { ChatStreamEvent } from '../../../shared/schemas/chat';
+import { createChatStreamDeps } from '../../../shared/wiring/chat';
 import { ScriptedTestModel } from '../../support/chat-fakes';
 import {
   chatTableName,
@@ -30,7 +30,7 @@ import { tokenFor } from '../../support/test-keys';
 
 /** The real stream handler on DynamoDB Local, with a scripted model and a 20 ms poll. */
 function handlerWith(model: ModelProvider) {
-  const deps = chatStreamDependencies();
+  const deps = createChatStreamDeps();
   return createStreamMessageHandler({ ...deps, model, settings: { ...deps.settings, pollIntervalMs: 20 } });
 }
 

@@ -6,7 +6,6 @@ import { handler as createSessionHandler } from '../../../functions/sessions/cre
 import { handler as deleteSessionHandler } from '../../../functions/sessions/delete-session';
 import { handler as getSessionHandler } from '../../../functions/sessions/get-session';
 import { handler as resetSessionHandler } from '../../../functions/sessions/reset-session';
-import { agentTypes } from '../../../shared/domain/agents';
 import { ManualClock } from '../../../shared/domain/clock';
 import { createRoom } from '../../../shared/domain/rooms/create-room';
 import { createSession } from '../../../shared/domain/sessions/create-session';
@@ -14,6 +13,7 @@ import { deleteSession } from '../../../shared/domain/sessions/delete-session';
 import { getSession } from '../../../shared/domain/sessions/get-session';
 import { resetSession } from '../../../shared/domain/sessions/reset-session';
 import { toSessionView } from '../../../shared/domain/sessions/session-view';
+import { agentTypes } from '../../../shared/schemas/agents';
 import { invoke } from '../../support/api-event';
 import {
   isCancelRequested,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ChatStreamDeps, openChatStream } from '../../../shared/domain/chat/chat-stream';
+import { openChatStream } from '../../../shared/domain/chat/open-chat-stream';
+import type { ChatStreamDeps } from '../../../shared/domain/chat/ports';
 import { ManualClock } from '../../../shared/domain/clock';
 import type { ChatStreamEvent } from '../../../shared/schemas/chat';
 import {

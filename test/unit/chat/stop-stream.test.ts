@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { NewStream } from '../../../shared/domain/chat/ports';
 import { stopStream } from '../../../shared/domain/chat/stop-stream';
 import { ManualClock } from '../../../shared/domain/clock';
-import type { NewStream } from '../../../shared/domain/ports/active-streams';
 import type { RoomRepository } from '../../../shared/domain/rooms/ports';
 import type { SessionRepository } from '../../../shared/domain/sessions/ports';
 import { sessionPolicy } from '../../../shared/domain/sessions/session-policy';
@@ -19,8 +19,8 @@ function setup() {
     policy: sessionPolicy,
     activeStreams,
   };
-  const register = async (overrides: Partial<NewStream> = {}) =>
-    activeStreams.register(
+  const register = async (overrides: Partial<NewStream> = {}) => {
+    const outcome = await activeStreams.register(
       {
         userId: 'alice',
         streamId: 'stream_1',
@@ -35,6 +35,9 @@ function setup() {
       },
       { freeSlots: [0] },
     );
+    if (outcome.kind !== 'registered') throw new Error(`not registered: ${outcome.kind}`);
+    return outcome.handle;
+  };
   return { deps, activeStreams, register, clock };
 }
 

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ModelChunk, ModelError } from '../../../shared/domain/ports/model-provider';
+import { type ModelChunk, ModelError } from '../../../shared/domain/chat/ports';
 import { createBedrockProvider } from '../../../shared/model/bedrock-provider';
 
 const bedrock = mockClient(BedrockRuntimeClient);

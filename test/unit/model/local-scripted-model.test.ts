@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelChunk } from '../../../shared/domain/ports/model-provider';
+import type { ModelChunk } from '../../../shared/domain/chat/ports';
 import { createLocalScriptedModel, scriptedTokens } from '../../../shared/model/local-scripted-model';
 
 const request = (question: string, signal = new AbortController().signal) => ({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StreamSummary } from '../../../shared/domain/chat/chat-stream';
+import type { StreamSummary } from '../../../shared/domain/chat/ports';
 import { logger, metrics } from '../../../shared/observability/powertools';
 import { streamTelemetry } from '../../../shared/observability/stream-telemetry';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/domain/clock';
 import { canonicalJson, createRequestHash, createRoom } from '../../../shared/domain/rooms/create-room';
-import type { RoomDeps } from '../../../shared/domain/rooms/deps';
 import type {
   CreateRoomCommand,
   CreateRoomOutcome,
+  RoomDeps,
   RoomRepository,
 } from '../../../shared/domain/rooms/ports';
 import { creationWindow } from '../../../shared/domain/rooms/room-policy';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../../shared/routes/openapi-document';
+import { buildOpenApiDocument } from '../../../shared/openapi/openapi-document';
 import { roomRoutes } from '../../../shared/routes/room-routes';
 import { sessionRoutes } from '../../../shared/routes/session-routes';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { httpStatusByCode } from '../../../shared/http/error-mapper';
-import { buildOpenApiDocument } from '../../../shared/routes/openapi-document';
+import { buildOpenApiDocument } from '../../../shared/openapi/openapi-document';
 import { deployedRoutes, routeTable } from '../../../shared/routes/route-table';
 
 describe('the route table', () => {

@@ -1,23 +1,27 @@
 import { getConfig } from '../config/config';
-import type { ChatStreamDeps } from '../domain/chat/chat-stream';
+import { createChatContextReader } from '../data/chat-context-reader';
+import { createConversationWriter } from '../data/conversation-writer';
+import { getDocumentClient, tableNames } from '../data/dynamo-client';
+import type { ChatStreamDeps, StopStreamDeps } from '../domain/chat/ports';
 import { systemClock } from '../domain/clock';
 import { sessionPolicy } from '../domain/sessions/session-policy';
 import { createModelProvider } from '../model/model-provider-factory';
-import { createChatContextReader } from './chat-context-reader';
-import { createConversationWriter } from './conversation-writer';
-import { getDocumentClient, tableNames } from './dynamo-client';
-import { configuredActiveStreams } from './stream-dependencies';
+import { createActiveStreams } from './rooms';
+import { createSessionDeps } from './sessions';
 
 /** At most this many earlier turns of the agent are shown to the model. */
 export const MODEL_CONTEXT_TURNS = 20;
 
-/** The composition root of the chat stream: real adapters and the configured model, built once per cold start. */
-export function chatStreamDependencies(): Omit<ChatStreamDeps, 'observer'> {
+/**
+ * Wiring of the chat area: the chat stream (real adapters and the configured model; the
+ * observer is per request) and the stop, built once per cold start.
+ */
+export function createChatStreamDeps(): Omit<ChatStreamDeps, 'observer'> {
   const config = getConfig();
   const client = getDocumentClient();
   const chat = tableNames.chat;
   return {
-    activeStreams: configuredActiveStreams(),
+    activeStreams: createActiveStreams(),
     conversation: {
       ...createChatContextReader({ client, tableName: chat }),
       ...createConversationWriter({ client, tableName: chat }),
@@ -32,4 +36,10 @@ export function chatStreamDependencies(): Omit<ChatStreamDeps, 'observer'> {
     },
     sessionPolicy,
   };
+}
+
+/** POST /api/session/{session_id}/stop. */
+export function createStopStreamDeps(): StopStreamDeps {
+  const { sessions, rooms, clock, policy } = createSessionDeps();
+  return { sessions, rooms, clock, policy, activeStreams: createActiveStreams() };
 }

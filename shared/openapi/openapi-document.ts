@@ -1,9 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { ErrorCode } from '../domain/errors';
 import { httpStatusByCode } from '../http/error-mapper';
+import type { RouteDefinition } from '../routes/route-definition';
+import { routeTable } from '../routes/route-table';
 import { errorBodySchema, gatewayUnauthorizedSchema } from '../schemas/envelope';
-import type { RouteDefinition } from './route-definition';
-import { routeTable } from './route-table';
+import type { ErrorCode } from '../schemas/error-codes';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table's zod schemas (never written by

@@ -28,6 +28,8 @@ const REQUIRE_SHIM =
  * - Everything is bundled, the AWS SDK included: the locked version the tests ran against,
  *   not whatever the runtime carries, and tree-shaken to what the handler imports.
  * - `module` before `main`: ESM builds of dependencies tree-shake better.
+ * - The SDK's default credential chain is replaced by infra/credential-chain-stub.ts: every
+ *   client takes its credentials from the environment explicitly (`fromEnv()`).
  */
 export const handlerBuildOptions = {
   bundle: true,
@@ -35,6 +37,7 @@ export const handlerBuildOptions = {
   target: ESBUILD_TARGET,
   format: 'esm',
   mainFields: ['module', 'main'],
+  alias: { '@aws-sdk/credential-provider-node': fromRepoRoot('infra/credential-chain-stub.ts') },
   banner: { js: REQUIRE_SHIM },
   minify: true,
   sourcemap: 'linked',

@@ -1,4 +1,5 @@
 // The awslambda shim goes first: middy reads the global when handler modules load.
+import { SERVICE_NAME } from '../shared/observability/names';
 import './awslambda-shim';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     LOCAL_JWKS: jwksOf(signingKey),
     LOCAL_SIGNING_KEY_FILE: keyFile,
     MODEL_PROVIDER: process.env.MODEL_PROVIDER ?? 'local',
-    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'careguide-chat',
+    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });

@@ -1,9 +1,11 @@
 import { createTokenVerifier } from '../../shared/auth/token-verifier';
 import { getConfig } from '../../shared/config/config';
+import { instrumentDynamoDbClient } from '../../shared/data/dynamo-client';
 import { openChatStream } from '../../shared/domain/chat/open-chat-stream';
 import type { ChatStreamDeps } from '../../shared/domain/chat/ports';
 import { streamHandler } from '../../shared/http/stream-handler';
 import { streamTelemetry } from '../../shared/observability/stream-telemetry';
+import { tracer } from '../../shared/observability/tracer';
 import { chatRoutes } from '../../shared/routes/chat-routes';
 import { createChatStreamDeps } from '../../shared/wiring/chat';
 
@@ -30,4 +32,6 @@ export const createStreamMessageHandler = (deps: Omit<ChatStreamDeps, 'observer'
     },
   );
 
+// The stream traces in-process: one X-Ray subsegment per DynamoDB call of its long run.
+instrumentDynamoDbClient((client) => tracer.captureAWSv3Client(client));
 export const handler = createStreamMessageHandler(createChatStreamDeps());

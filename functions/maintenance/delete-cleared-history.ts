@@ -1,10 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { instrumentDynamoDbClient } from '../../shared/data/dynamo-client';
 import { keyPrefixes } from '../../shared/data/keys';
 import { deleteClearedHistory } from '../../shared/domain/rooms/delete-cleared-history';
 import type { HistoryClearJobRef } from '../../shared/domain/rooms/ports';
 import { logger } from '../../shared/observability/powertools';
+import { tracer } from '../../shared/observability/tracer';
 import { createMaintenanceDeps } from '../../shared/wiring/rooms';
 
 /**
@@ -13,6 +15,7 @@ import { createMaintenanceDeps } from '../../shared/wiring/rooms';
  * "clear history" hid. Only the keys are read from the record; the job itself is read back
  * (strongly consistent), so a replayed record of a finished job does nothing.
  */
+instrumentDynamoDbClient((client) => tracer.captureAWSv3Client(client));
 const deps = createMaintenanceDeps();
 
 function jobRef(record: DynamoDBRecord): HistoryClearJobRef | undefined {

@@ -1,9 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { instrumentDynamoDbClient } from '../../shared/data/dynamo-client';
 import { purgeDeletedRooms } from '../../shared/domain/rooms/purge-deleted-rooms';
-import { logger, metrics, publishMetricsIfAny } from '../../shared/observability/powertools';
+import { addAppMetric, logger, publishMetricsIfAny } from '../../shared/observability/powertools';
+import { tracer } from '../../shared/observability/tracer';
 import { createMaintenanceDeps } from '../../shared/wiring/rooms';
 
 /**
@@ -11,6 +12,7 @@ import { createMaintenanceDeps } from '../../shared/wiring/rooms';
  * ended, with their messages. Stops early, leaving the rest to the next run, when the Lambda
  * is about to time out. Reads already treat such rooms as gone; this only frees the storage.
  */
+instrumentDynamoDbClient((client) => tracer.captureAWSv3Client(client));
 const deps = createMaintenanceDeps();
 /** Time kept back for the room in progress (its messages) when the budget is checked. */
 const STOP_BEFORE_TIMEOUT_MS = 15_000;
@@ -20,7 +22,7 @@ export const handler = middy(async (_event: ScheduledEvent, context: Context) =>
     shouldContinue: () => context.getRemainingTimeInMillis() > STOP_BEFORE_TIMEOUT_MS,
   });
   logger.info('Purge run finished', { ...summary });
-  metrics.addMetric('RoomsPurged', MetricUnit.Count, summary.rooms_purged);
+  addAppMetric('RoomsPurged', 'Count', summary.rooms_purged);
   publishMetricsIfAny();
   return summary;
 }).use(injectLambdaContext(logger, { resetKeys: true }));

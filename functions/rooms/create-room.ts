@@ -1,9 +1,8 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createRoom } from '../../shared/domain/rooms/create-room';
 import { toRoomView } from '../../shared/domain/rooms/room-view';
 import { httpHandler } from '../../shared/http/http-handler';
 import { created } from '../../shared/http/responses';
-import { logger, metrics } from '../../shared/observability/powertools';
+import { addAppMetric, logger } from '../../shared/observability/powertools';
 import { roomRoutes } from '../../shared/routes/room-routes';
 import { createRoomDeps } from '../../shared/wiring/rooms';
 
@@ -16,7 +15,7 @@ export const handler = httpHandler(roomRoutes.createRoom, async ({ userId, body,
     idempotencyKey: headers['idempotency-key'],
   });
   logger.appendKeys({ room_id: room.room_id });
-  if (!replayed) metrics.addMetric('RoomCreated', MetricUnit.Count, 1);
+  if (!replayed) addAppMetric('RoomCreated', 'Count', 1);
   return created(toRoomView(room), {
     location: `/api/rooms/${room.room_id}`,
     ...(replayed ? { 'idempotent-replayed': 'true' } : {}),

@@ -9,6 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ConfigEnvName } from '../../shared/config/config-schema';
 import type { TableDefinition } from '../../shared/data/table-definitions';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
 import type { TableAccess } from '../../shared/routes/route-definition';
 import { BUNDLE_FILE, FUNCTION_RUNTIME, handlerCode } from '../bundling';
 import type { DeployConfig } from '../deploy-config';
@@ -30,8 +31,6 @@ export type FunctionEnvName =
 export type TableEnvName = TableDefinition['envVar'];
 
 /** Powertools' service name (a metric dimension): one service, so every function's metrics aggregate. */
-export const SERVICE_NAME = 'careguide-chat';
-export const METRICS_NAMESPACE = 'CareGuide';
 
 /**
  * Data-plane reads. `Scan` is deliberately absent (DESIGN §5: reads never scan), as are

@@ -9,27 +9,15 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tableDefinitions } from '../../shared/data/table-definitions';
+import { type AppMetricName, METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
 import { type DeployConfig, STREAM_TIMEOUT_MARGIN_SECONDS } from '../deploy-config';
 import type { Api } from './api';
-import { type ApiFunction, METRICS_NAMESPACE, SERVICE_NAME } from './api-function';
+import type { ApiFunction } from './api-function';
 import type { Data } from './data';
 import type { Maintenance } from './maintenance';
 import type { Streaming } from './streaming';
 
 const PERIOD = Duration.minutes(5);
-
-/** The application's own metrics (Powertools EMF: namespace + the `service` dimension). */
-export const appMetricNames = [
-  'StreamStarted',
-  'StreamCompleted',
-  'StreamCancelled',
-  'StopLatencyMs',
-  'TimeToFirstTokenMs',
-  'ChatResponseTimeMs',
-  'ActiveStreams',
-  'RoomCreated',
-] as const;
-export type AppMetricName = (typeof appMetricNames)[number];
 
 export interface MonitoringThresholds {
   /** Share of API requests answered 5xx, in percent. @default 5 */
@@ -461,7 +449,7 @@ export class Monitoring extends Construct {
         title: 'Errors by error_type (app)',
         left: [
           new cloudwatch.MathExpression({
-            expression: `SEARCH('{${METRICS_NAMESPACE},error_type,service} MetricName="Errors"', 'Sum', 300)`,
+            expression: `SEARCH('{${METRICS_NAMESPACE},error_type,service} MetricName="${'Errors' satisfies AppMetricName}"', 'Sum', 300)`,
             label: '',
             period: PERIOD,
           }),

@@ -1,9 +1,25 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, getConfig } from '../config/config';
-import { tracer } from '../observability/powertools';
 
 let documentClient: DynamoDBDocumentClient | undefined;
+let instrument: (client: DynamoDBClient) => DynamoDBClient = (client) => client;
+
+/**
+ * For the functions that trace in-process: wraps the client (one X-Ray subsegment per call).
+ * Call it before the first `getDocumentClient()`.
+ */
+export function instrumentDynamoDbClient(wrap: (client: DynamoDBClient) => DynamoDBClient): void {
+  instrument = wrap;
+}
+
+/**
+ * Credentials come from the environment, where Lambda puts the function role's (and the local
+ * start, tests and benchmarks put fixed local ones): the SDK's default chain (profiles, SSO,
+ * IMDS, ...) is never consulted, and the bundles leave it out (infra/bundling.ts).
+ */
+export const environmentCredentials = fromEnv();
 
 /** The process's DynamoDB client, created once (at cold start, on first use). */
 export function getDocumentClient(): DynamoDBDocumentClient {
@@ -11,9 +27,10 @@ export function getDocumentClient(): DynamoDBDocumentClient {
     const config = getConfig();
     const client = new DynamoDBClient({
       region: config.AWS_REGION,
+      credentials: environmentCredentials,
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     });
-    documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(client), {
+    documentClient = DynamoDBDocumentClient.from(instrument(client), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
   }

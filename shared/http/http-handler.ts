@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getConfig } from '../config/config';
-import { hashUserId, logger, publishMetricsIfAny, tracer } from '../observability/powertools';
+import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
 import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
@@ -39,7 +38,7 @@ export type RouteHandler<R extends RouteDefinition> = (
 ) => Promise<HttpResult>;
 
 /**
- * Wraps a route's handler in the one request pipeline: Powertools logger/tracer/metrics,
+ * Wraps a route's handler in the one request pipeline: Powertools logger and metrics (Lambda's active tracing records the invocation),
  * body size limit, JSON parsing, zod validation with field paths, and the error envelope.
  * Handlers stay thin: parse (done here) → call a use case → map the result.
  */
@@ -76,7 +75,5 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
     return response;
   };
 
-  return middy(core)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  return middy(core).use(injectLambdaContext(logger, { resetKeys: true }));
 }

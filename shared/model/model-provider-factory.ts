@@ -1,4 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Config } from '../config/config-schema';
 import type { ModelProvider } from '../domain/chat/ports';
 import { createBedrockProvider } from './bedrock-provider';
@@ -8,7 +9,7 @@ import { createLocalScriptedModel } from './local-scripted-model';
 export function createModelProvider(config: Config): ModelProvider {
   if (config.MODEL_PROVIDER === 'bedrock') {
     return createBedrockProvider({
-      client: new BedrockRuntimeClient({ region: config.AWS_REGION }),
+      client: new BedrockRuntimeClient({ region: config.AWS_REGION, credentials: fromEnv() }),
       modelId: config.BEDROCK_MODEL_ID,
       maxTokens: config.MODEL_MAX_OUTPUT_TOKENS,
     });

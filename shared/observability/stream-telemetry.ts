@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ChatStreamObserver } from '../domain/chat/ports';
 import { ModelError } from '../domain/chat/ports';
-import { countError, metrics } from './powertools';
+import { addAppMetric, countError, metrics } from './powertools';
 
 /**
  * The chat stream's logs and metrics (DESIGN §8). Ids, sizes, timings and codes only: no text
@@ -36,8 +35,8 @@ export function streamTelemetry(log: Logger): ChatStreamObserver {
         context_turns: info.contextTurns,
         slot: info.slot,
       });
-      metrics.addMetric('StreamStarted', MetricUnit.Count, 1);
-      metrics.addMetric('ActiveStreams', MetricUnit.Count, 1);
+      addAppMetric('StreamStarted', 'Count', 1);
+      addAppMetric('ActiveStreams', 'Count', 1);
       metrics.publishStoredMetrics();
     },
     ended(summary) {
@@ -62,14 +61,14 @@ export function streamTelemetry(log: Logger): ChatStreamObserver {
       if (summary.status === 'error') countError(summary.errorType ?? 'INTERNAL');
       if (summary.interruption === 'max_duration') countError('MAX_DURATION_EXCEEDED');
       if (summary.stored === 'failed') countError('ANSWER_NOT_STORED');
-      metrics.addMetric('ActiveStreams', MetricUnit.Count, -1);
-      if (summary.status === 'complete') metrics.addMetric('StreamCompleted', MetricUnit.Count, 1);
-      if (summary.status === 'cancelled') metrics.addMetric('StreamCancelled', MetricUnit.Count, 1);
+      addAppMetric('ActiveStreams', 'Count', -1);
+      if (summary.status === 'complete') addAppMetric('StreamCompleted', 'Count', 1);
+      if (summary.status === 'cancelled') addAppMetric('StreamCancelled', 'Count', 1);
       if (summary.stopLatencyMs !== undefined)
-        metrics.addMetric('StopLatencyMs', MetricUnit.Milliseconds, summary.stopLatencyMs);
+        addAppMetric('StopLatencyMs', 'Milliseconds', summary.stopLatencyMs);
       if (summary.timeToFirstTokenMs !== undefined)
-        metrics.addMetric('TimeToFirstTokenMs', MetricUnit.Milliseconds, summary.timeToFirstTokenMs);
-      metrics.addMetric('ChatResponseTimeMs', MetricUnit.Milliseconds, summary.responseTimeMs);
+        addAppMetric('TimeToFirstTokenMs', 'Milliseconds', summary.timeToFirstTokenMs);
+      addAppMetric('ChatResponseTimeMs', 'Milliseconds', summary.responseTimeMs);
       metrics.publishStoredMetrics();
     },
     problem(event, error, ids) {

@@ -32,7 +32,7 @@ import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { loadOrCreateSigningKey, mintToken } from '../local/local-issuer';
 import { chatTable, streamsTable } from '../shared/data/table-definitions';
 import type { ChatStreamEvent } from '../shared/schemas/chat';
-import { postStream, type SseStream, terminalEvent } from '../test/support/sse-client';
+import { postStream, type SseStream, terminalEvent } from './support/sse-client';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(repoRoot, 'bench-results');

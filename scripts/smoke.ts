@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { ServerSentEventParser } from '../shared/http/sse';
 import type { HttpMethod } from '../shared/routes/route-definition';
 import { routeTable } from '../shared/routes/route-table';
 
@@ -154,20 +155,11 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
     }
     const events: unknown[] = [];
     const decoder = new TextDecoder();
-    let buffered = '';
+    const parser = new ServerSentEventParser();
     for await (const chunk of response.body) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let boundary = buffered.indexOf('\n\n');
-      while (boundary >= 0) {
-        const frame = buffered.slice(0, boundary);
-        buffered = buffered.slice(boundary + 2);
-        for (const line of frame.split('\n')) {
-          if (!line.startsWith('data:')) continue;
-          const event = JSON.parse(line.slice(5).trim());
-          events.push(event);
-          await onEvent(event);
-        }
-        boundary = buffered.indexOf('\n\n');
+      for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+        events.push(event);
+        await onEvent(event);
       }
     }
     return { status: response.status, contentType, events };

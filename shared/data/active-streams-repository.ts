@@ -5,7 +5,6 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -32,7 +31,9 @@ import type {
 import { tombstoneApplies } from '../domain/chat/stream-rules';
 import { type Clock, toEpochSeconds } from '../domain/clock';
 import type { StreamScope } from '../domain/rooms/ports';
+import { batchGetConsistent } from './batch';
 import { keyPrefixes, keys } from './keys';
+import { backoff } from './retry';
 
 /**
  * The ActiveStreams table (docs/architecture.md, "ActiveStreams table"). Every time here is
@@ -141,8 +142,8 @@ const stopFromTombstone = (item: z.output<typeof tombstoneItemSchema>): CancelRe
   reason: 'stop',
 });
 
-const jitter = (attempt: number, random: () => number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.round(random() * 10 * 2 ** Math.min(attempt, 4))));
+/** A slot taken by a parallel registration: look again after a short jittered wait. */
+const slotRetry = { baseDelayMs: 10, maxDelayMs: 160 } as const;
 
 export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOptions): ActiveStreams {
   const { client, tableName: TableName, clock } = options;
@@ -158,19 +159,8 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
   /** TTL: DynamoDB's clean-up, an hour after the item stops mattering. */
   const ttlAfter = (epochMs: number) => toEpochSeconds(new Date(epochMs)) + 3600;
 
-  async function batchGet(keyList: Record<string, string>[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    let pending: Record<string, string>[] = keyList;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const result = await client.send(
-        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      found.push(...(result.Responses?.[TableName] ?? []));
-      pending = (result.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, string>[];
-      if (pending.length > 0) await jitter(attempt, random);
-    }
-    return found;
-  }
+  const batchGet = (keyList: Record<string, string>[]) =>
+    batchGetConsistent(client, TableName, keyList, { random });
 
   function freeSlotsIn(items: readonly Record<string, unknown>[], at: number): number[] {
     const held = new Set<number>();
@@ -405,7 +395,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
             continue;
           }
           // The slot was taken meanwhile, or another transaction held an item: look again.
-          await jitter(attempt, random);
+          await backoff(attempt, { ...slotRetry, maxAttempts, random });
           candidates = await readFreeSlots(userId);
         }
       }

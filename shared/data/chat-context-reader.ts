@@ -1,9 +1,10 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatContext } from '../domain/chat/ports';
 import { messageItemSchema } from '../schemas/messages';
 import { roomItemSchema } from '../schemas/rooms';
 import { sessionItemSchema } from '../schemas/sessions';
-import { keys } from './keys';
+import { batchGetConsistent } from './batch';
+import { keyPrefixes, keys } from './keys';
 
 export interface ChatContextReaderOptions {
   readonly client: DynamoDBDocumentClient;
@@ -11,8 +12,6 @@ export interface ChatContextReaderOptions {
   /** How many of the room's latest messages to read for the model's context. @default 50 */
   readonly recentMessages?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The chat stream's first round trip on the chat table: the session and the room in one
@@ -27,16 +26,7 @@ export function createChatContextReader(options: ChatContextReaderOptions) {
   async function sessionAndRoom(userId: string, sessionId: string, roomId: string) {
     const sessionKey = keys.session(userId, sessionId);
     const roomKey = keys.room(userId, roomId);
-    const items: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] = [sessionKey, roomKey];
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.random() * 20 * 2 ** Math.min(attempt, 5));
-      const result = await client.send(
-        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      items.push(...(result.Responses?.[TableName] ?? []));
-      pending = result.UnprocessedKeys?.[TableName]?.Keys ?? [];
-    }
+    const items = await batchGetConsistent(client, TableName, [sessionKey, roomKey]);
     const find = (sk: string) => items.find((item) => item.sk === sk);
     const session = find(sessionKey.sk);
     const room = find(roomKey.sk);
@@ -51,7 +41,10 @@ export function createChatContextReader(options: ChatContextReaderOptions) {
       new QueryCommand({
         TableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.messagePartition(userId, roomId), ':prefix': 'MSG#' },
+        ExpressionAttributeValues: {
+          ':pk': keys.messagePartition(userId, roomId),
+          ':prefix': keyPrefixes.message,
+        },
         ScanIndexForward: false,
         Limit: limit,
       }),

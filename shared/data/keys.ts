@@ -20,7 +20,7 @@ export const keys = {
   messagePartition: (userId: string, roomId: string) => `USER#${userId}#ROOM#${roomId}`,
   message: (userId: string, roomId: string, createdAt: string, messageId: string) => ({
     pk: `USER#${userId}#ROOM#${roomId}`,
-    sk: `MSG#${createdAt}#${messageId}`,
+    sk: `${keyPrefixes.message}${createdAt}#${messageId}`,
   }),
   /**
    * Sort key of a live room in gsi1 (last_activity) and gsi2 (created_at): the time, then the id,

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { invalidCursor } from '../domain/cursor';
 import type { MessagePosition, MessageRepository } from '../domain/rooms/ports';
 import { type Message, messageItemSchema } from '../schemas/messages';
-import { batchDelete } from './batch-delete';
+import { batchDelete } from './batch';
 import { keyPrefixes, keys } from './keys';
 
 /**

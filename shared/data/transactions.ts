@@ -4,17 +4,15 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { type RetryPolicy, retry } from './retry';
 
 /** How a TransactWriteItems call ended: committed, or cancelled with one reason code per item. */
 export type TransactionResult =
   | { readonly committed: true }
   | { readonly committed: false; readonly reasons: readonly string[] };
 
-const MAX_ATTEMPTS = 8;
-const BASE_DELAY_MS = 15;
-const MAX_DELAY_MS = 400;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Conflicts between one user's transactions clear fast: short waits, 8 attempts, then 409. */
+const conflictRetry: RetryPolicy = { maxAttempts: 8, baseDelayMs: 15, maxDelayMs: 400 };
 
 /**
  * Runs a transaction, retrying (with full jitter) while it is cancelled only by conflicts with
@@ -26,19 +24,25 @@ export async function transactWrite(
   client: DynamoDBDocumentClient,
   input: TransactWriteCommandInput,
 ): Promise<TransactionResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.send(new TransactWriteCommand(input));
-      return { committed: true };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      const conflictOnly =
-        reasons.some((code) => code === 'TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
-      if (!conflictOnly || attempt >= MAX_ATTEMPTS) return { committed: false, reasons };
-      await sleep(Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
-    }
-  }
+  return retry(
+    async (): Promise<TransactionResult> => {
+      try {
+        await client.send(new TransactWriteCommand(input));
+        return { committed: true };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        return {
+          committed: false,
+          reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None'),
+        };
+      }
+    },
+    (result) =>
+      !result.committed &&
+      result.reasons.some((code) => code === 'TransactionConflict') &&
+      !result.reasons.includes('ConditionalCheckFailed'),
+    conflictRetry,
+  );
 }
 
 /** True when the item at `index` of a cancelled transaction failed its condition. */

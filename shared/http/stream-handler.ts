@@ -12,6 +12,7 @@ import type { RouteDefinition } from '../routes/route-definition';
 import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
 import { headerValue, parseRequest } from './request-parser';
+import { encodeServerSentEvent } from './sse';
 
 /** A stream request after the JWT check and validation, typed by the route's body schema. */
 export interface StreamRequest<R extends RouteDefinition> {
@@ -47,7 +48,7 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
 };
 
 async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
-  for await (const event of events) yield `data: ${JSON.stringify(event)}\n\n`;
+  for await (const event of events) yield encodeServerSentEvent(event);
 }
 
 const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProxyEventV2 => ({

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, mintToken } from '../../local/local-issuer';
+import { postStream, streamedText, terminalEvent } from '../../scripts/support/sse-client';
 import { LOCAL_MODEL_SCRIPT } from '../../shared/model/local-scripted-model';
 import type { ChatStreamEvent } from '../../shared/schemas/chat';
 import { type GatewayProcess, request, sharedKeyFile, startGatewayProcess } from '../support/gateway-process';
-import { postStream, streamedText, terminalEvent } from '../support/sse-client';
 
 /**
  * The chat stream over real HTTP, on local gateway processes that share the test run's DynamoDB

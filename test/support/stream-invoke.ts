@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { LocalResponseStream, type StreamingHandler } from '../../local/awslambda-shim';
+import { parseServerSentEvents } from '../../shared/http/sse';
 import type { ChatStreamEvent } from '../../shared/schemas/chat';
 import { type ApiEventInput, apiEvent, testContext } from './api-event';
 
@@ -49,10 +50,7 @@ class MemoryResponse {
 }
 
 export const parseEvents = (body: string): ChatStreamEvent[] =>
-  body
-    .split('\n\n')
-    .filter((block) => block.startsWith('data: '))
-    .map((block) => JSON.parse(block.slice('data: '.length)) as ChatStreamEvent);
+  parseServerSentEvents(body) as ChatStreamEvent[];
 
 export interface StreamInvocation {
   /** Resolves when the handler has returned and the body is complete. */

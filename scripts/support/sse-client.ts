@@ -1,7 +1,8 @@
+import { ServerSentEventParser } from '../../shared/http/sse';
 import type { ChatStreamEvent } from '../../shared/schemas/chat';
 
 /**
- * A client of the chat stream over real HTTP: POSTs, then reads `data:` events as they arrive.
+ * A client of the chat stream over real HTTP (used by the e2e tests and the benchmark): POSTs, then reads `data:` events as they arrive.
  * `waitFor` resolves at the first matching event; `done` when the response has ended.
  */
 export interface SseStream {
@@ -43,20 +44,13 @@ export async function postStream(url: string, token: string, body: unknown): Pro
   const done = (async () => {
     const reader = response.body?.getReader();
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = new ServerSentEventParser();
     while (reader) {
       const { value, done: finished } = await reader.read();
       if (finished) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (block.startsWith('data: ')) {
-          events.push(JSON.parse(block.slice(6)) as ChatStreamEvent);
-          arrivedAt.push(performance.now());
-        }
-        end = buffer.indexOf('\n\n');
+      for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+        events.push(event as ChatStreamEvent);
+        arrivedAt.push(performance.now());
       }
       notify();
     }

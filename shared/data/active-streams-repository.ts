@@ -13,6 +13,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type {
   ActiveStreams,
@@ -34,6 +35,10 @@ import type { StreamScope } from '../domain/rooms/ports';
 import { batchGetConsistent } from './batch';
 import { keyPrefixes, keys } from './keys';
 import { backoff } from './retry';
+
+/** Items a failed condition reports back are raw attribute values. */
+const unmarshallItem = (item: Record<string, AttributeValue> | undefined) =>
+  item ? unmarshall(item) : undefined;
 
 /**
  * The ActiveStreams table (docs/architecture.md, "ActiveStreams table"). Every time here is
@@ -97,20 +102,6 @@ export interface ActiveStreamsRepositoryOptions {
   readonly maxRegisterAttempts?: number;
   /** For tests: the slot choice. @default Math.random */
   readonly random?: () => number;
-}
-
-/** Items a conditional write reports back are raw attribute values; the ones here are flat. */
-function fromAttributes(
-  item: Record<string, AttributeValue> | undefined,
-): Record<string, unknown> | undefined {
-  if (!item) return undefined;
-  const plain: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) {
-    if (value.S !== undefined) plain[name] = value.S;
-    else if (value.N !== undefined) plain[name] = Number(value.N);
-    else if (value.BOOL !== undefined) plain[name] = value.BOOL;
-  }
-  return plain;
 }
 
 const liveStreamOf = (item: StreamItem): LiveStream => ({
@@ -387,7 +378,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
           if (failed(2)) return { kind: 'request-taken' };
           const tombstone = [3, 4]
             .filter(failed)
-            .map((index) => tombstoneItemSchema.safeParse(fromAttributes(reasons[index]?.Item)))
+            .map((index) => tombstoneItemSchema.safeParse(unmarshallItem(reasons[index]?.Item)))
             .find((parsed) => parsed.success);
           if (checksTombstones && tombstone?.success) {
             // A stop arrived between the admission read and this write: register as cancelled.
@@ -459,7 +450,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
           // (it is live and will end), and the next stream of the user may get 429 for a while.
           return { state: 'live' };
         }
-        const current = streamItemSchema.safeParse(fromAttributes(failedUpdate.Item));
+        const current = streamItemSchema.safeParse(unmarshallItem(failedUpdate.Item));
         if (!current.success) return { state: 'lost' };
         return {
           state: 'cancelled',

@@ -219,10 +219,12 @@ describe('DELETE /api/session/{session_id}/history', () => {
     clock.advance(11 * 60_000);
     const before = await userItems(alice);
 
-    const expired = clearSessionHistory(deps, alice, session.session_id, undefined);
+    // Awaited one after the other: a rejection left pending while the other call runs is unhandled.
+    await expect(clearSessionHistory(deps, alice, session.session_id, undefined)).rejects.toMatchObject({
+      code: 'SESSION_EXPIRED',
+    });
     const unknown = await clear(alice, 'sess_unknown');
 
-    await expect(expired).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
     expect(unknown.status).toBe(404);
     expect(await userItems(alice)).toEqual(before);
   });

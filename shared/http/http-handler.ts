@@ -3,11 +3,15 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { getConfig } from '../config/config';
-import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
+import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
-import { logRequestHandled } from './access-log';
-import { respondToError } from './error-mapper';
-import { parseRequest } from './request-parser';
+import {
+  authorizerSubject,
+  errorEnvelope,
+  invocationOf,
+  pipelineStart,
+  requestValidation,
+} from './middlewares';
 import { type HttpResult, jsonResponse } from './responses';
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -49,31 +53,19 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const startedAt = performance.now();
+    const { parsed } = invocationOf(event);
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    logger.appendKeys({ route: route.id, request_id: requestId });
-    let response: APIGatewayProxyStructuredResultV2;
-    let errorCode: string | undefined;
-    try {
-      const parsed = parseRequest(route, event, { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
-      if (parsed.sub) logger.appendKeys({ user_hash: hashUserId(parsed.sub) });
-      const result = await handle(
-        { ...parsed, userId: parsed.sub, requestId, event } as unknown as HttpRequest<R>,
-        context,
-      );
-      response = jsonResponse(result.status, { data: result.data }, result.headers);
-    } catch (error) {
-      ({ response, errorCode } = respondToError(logger, error));
-    }
-    logRequestHandled(logger, {
-      method: event.requestContext?.http?.method,
-      status: response.statusCode,
-      errorCode,
-      startedAt,
-    });
-    publishMetricsIfAny();
-    return response;
+    const result = await handle(
+      { ...parsed, userId: parsed?.sub, requestId, event } as unknown as HttpRequest<R>,
+      context,
+    );
+    return jsonResponse(result.status, { data: result.data }, result.headers);
   };
 
-  return middy(core).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(core)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(pipelineStart(route, { logOf: () => logger, logSuccess: true }))
+    .use(authorizerSubject())
+    .use(requestValidation(route, { maxBodyBytes: MAX_REQUEST_BODY_BYTES }))
+    .use(errorEnvelope());
 }

@@ -92,9 +92,9 @@ export interface ParsedRequest {
 export function parseRequest(
   route: RouteDefinition,
   event: APIGatewayProxyEventV2,
-  options: { readonly maxBodyBytes: number },
+  options: { readonly maxBodyBytes: number; readonly sub: string | undefined },
 ): ParsedRequest {
-  const sub = claimsSubject(event);
+  const { sub } = options;
   if (route.auth === 'jwt' && !sub)
     throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
   const schemas = route.request ?? {};

@@ -3,15 +3,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
+import type { TokenVerifier } from '../auth/token-verifier';
 import { getConfig } from '../config/config';
 import type { Clock } from '../domain/clock';
-import { DomainError } from '../domain/errors';
-import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
+import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
-import { logRequestHandled } from './access-log';
-import { respondToError } from './error-mapper';
-import { headerValue, parseRequest } from './request-parser';
+import {
+  bearerAuthentication,
+  errorEnvelope,
+  invocationOf,
+  pipelineStart,
+  requestValidation,
+} from './middlewares';
 import { encodeServerSentEvent } from './sse';
 
 /** A stream request after the JWT check and validation, typed by the route's body schema. */
@@ -51,14 +54,6 @@ async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator
   for await (const event of events) yield encodeServerSentEvent(event);
 }
 
-const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProxyEventV2 => ({
-  ...event,
-  requestContext: {
-    ...event.requestContext,
-    authorizer: { jwt: { claims: { sub }, scopes: [] } },
-  } as APIGatewayProxyEventV2['requestContext'],
-});
-
 /**
  * The streaming counterpart of `httpHandler`, for Lambda function URLs in RESPONSE_STREAM mode
  * (and the local gateway's `awslambda` shim): middy with `streamifyResponse`. Everything that
@@ -67,8 +62,9 @@ const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProx
  * the shared request pipeline (64 KB body limit, JSON, zod validation, `user_id` rule), then
  * the route's own pre-checks. After that: 200 `text/event-stream`, one `data: <json>` per event.
  *
- * No Powertools middlewares: they finish in middy's `after` phase, which runs before the body
- * is piped. The stream publishes its own metrics when it ends (shared/observability/stream-telemetry.ts).
+ * The same middlewares as `httpHandler` (./middlewares.ts), but the user comes from the bearer
+ * token verified here, not from an authorizer. No Powertools middlewares: they finish in
+ * middy's `after` phase, which runs before the body is piped. The stream publishes its own metrics when it ends (shared/observability/stream-telemetry.ts).
  */
 export function streamHandler<R extends RouteDefinition>(
   route: R,
@@ -80,48 +76,38 @@ export function streamHandler<R extends RouteDefinition>(
   const core = async (
     event: APIGatewayProxyEventV2,
     context: Context,
-  ): Promise<
-    | APIGatewayProxyStructuredResultV2
-    | { statusCode: number; headers: Record<string, string>; body: Readable }
-  > => {
-    const receivedAt = options.clock.now();
-    const startedAt = performance.now();
-    const log = logger.createChild();
-    log.addContext(context);
-    log.appendKeys({ route: route.id, request_id: event.requestContext?.requestId ?? context.awsRequestId });
-    try {
-      const token = bearerToken(headerValue(event.headers, 'authorization'));
-      if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
-      const { sub } = await options.verifier.verify(token);
-      log.appendKeys({ user_hash: hashUserId(sub) });
-      const parsed = parseRequest(route, withSubject(event, sub), { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
-      const events = await handle({
-        body: parsed.body as StreamRequest<R>['body'],
-        userId: sub,
-        receivedAt,
-        context,
-        log,
-      });
-      log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
-      return {
-        statusCode: 200,
-        headers: { ...eventStreamHeaders },
-        body: Readable.from(serverSentEvents(events)),
-      };
-    } catch (error) {
-      const { response, errorCode } = respondToError(log, error);
-      if (errorCode === 'UNAUTHORIZED')
-        response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
-      logRequestHandled(log, {
-        method: event.requestContext?.http?.method,
-        status: response.statusCode,
-        errorCode,
-        startedAt,
-      });
-      publishMetricsIfAny();
-      return response;
-    }
+  ): Promise<{ statusCode: number; headers: Record<string, string>; body: Readable }> => {
+    const { log, parsed, sub, startedAt, receivedAt } = invocationOf(event);
+    const events = await handle({
+      body: parsed?.body as StreamRequest<R>['body'],
+      userId: sub as string,
+      receivedAt: receivedAt ?? options.clock.now(),
+      context,
+      log,
+    });
+    log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
+    return {
+      statusCode: 200,
+      headers: { ...eventStreamHeaders },
+      body: Readable.from(serverSentEvents(events)),
+    };
   };
 
-  return middy(core, { streamifyResponse: true });
+  return middy(core, { streamifyResponse: true })
+    .use(
+      pipelineStart(route, {
+        clock: options.clock,
+        logOf: (context) => {
+          // A logger for this request only: local servers run requests side by side.
+          const log = logger.createChild();
+          log.addContext(context);
+          return log;
+        },
+        // The stream logs its own end (shared/observability/stream-telemetry.ts).
+        logSuccess: false,
+      }),
+    )
+    .use(bearerAuthentication(options.verifier))
+    .use(requestValidation(route, { maxBodyBytes: MAX_REQUEST_BODY_BYTES }))
+    .use(errorEnvelope({ bearerChallenge: true }));
 }

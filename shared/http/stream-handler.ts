@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { TokenVerifier } from '../auth/token-verifier';
 import { getConfig } from '../config/config';

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, mintToken } from '../../local/local-issuer';
 import { postStream, streamedText, terminalEvent } from '../../scripts/support/sse-client';
+import { createActiveStreamsRepository } from '../../shared/data/active-streams-repository';
+import { ManualClock } from '../../shared/domain/clock';
 import { LOCAL_MODEL_SCRIPT } from '../../shared/model/local-scripted-model';
 import type { ChatStreamEvent } from '../../shared/schemas/chat';
 import { type GatewayProcess, request, sharedKeyFile, startGatewayProcess } from '../support/gateway-process';
+import { streamsTableName, testDocumentClient } from '../support/rooms-fixtures';
 
 /**
  * The chat stream over real HTTP, on local gateway processes that share the test run's DynamoDB
@@ -14,6 +17,8 @@ import { type GatewayProcess, request, sharedKeyFile, startGatewayProcess } from
 const keyFile = sharedKeyFile();
 /** Every query carries it: it must never appear in any process's output. */
 const MARKER = `PRIVATE-SYMPTOM-${randomUUID()}`;
+/** STREAM_LEASE_SECONDS of the gateway processes (the default). */
+const LEASE_SECONDS = 300;
 const fast = {
   CANCEL_POLL_INTERVAL_MS: '50',
   LOCAL_MODEL_TOKENS_PER_SECOND: '50',
@@ -220,9 +225,25 @@ describe('the chat stream across two gateway processes', () => {
 
     await doomed.stop('SIGKILL');
     const sixth = await ask(a, chat);
+    // What the killed process left in DynamoDB, read as another process will see it once the
+    // leases have lapsed (injected time: the test does not wait five minutes).
+    const lapsed = new ManualClock(new Date(Date.now() + LEASE_SECONDS * 1000 + 1000));
+    const registry = (clock: ManualClock) =>
+      createActiveStreamsRepository({
+        client: testDocumentClient(),
+        tableName: streamsTableName(),
+        clock,
+        maxLiveStreams: 5,
+        leaseSeconds: LEASE_SECONDS,
+      });
+    const target = { sessionId: chat.sessionId, requestId: `req_${randomUUID()}`, requestedAt: new Date() };
+    const now = await registry(new ManualClock(new Date())).admission(chat.user, target);
+    const later = await registry(lapsed).admission(chat.user, target);
 
     expect(streams.map((stream) => stream.status)).toEqual([200, 200, 200, 200, 200]);
     expect(sixth.status).toBe(429);
+    expect(now.freeSlots).toEqual([]);
+    expect(later.freeSlots).toEqual([0, 1, 2, 3, 4]);
   });
 });
 

@@ -6,9 +6,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bundleHandler } from '../../infra/bundling';
-import { ApiFunction, type FunctionEnvName } from '../../infra/constructs/api-function';
+import { ApiFunction } from '../../infra/constructs/api-function';
 import { parseDeployConfig } from '../../infra/deploy-config';
 import {
   actionsOf,
@@ -96,17 +96,6 @@ describe('ApiFunction.bindTable', () => {
     fn.bindTable(indexed, 'RW', 'CHAT_TABLE_NAME');
 
     expect(JSON.stringify(statements())).not.toContain(`"${logicalIdOf(plain)}"`);
-  });
-
-  it('accepts only env var names of the config schema (checked by the typecheck)', () => {
-    expectTypeOf<'COGNITO_USER_POOL_ID'>().toExtend<FunctionEnvName>();
-    expectTypeOf<'POWERTOOLS_LOG_LEVEL'>().toExtend<FunctionEnvName>();
-    expectTypeOf<'COGNITO_POOL'>().not.toExtend<FunctionEnvName>();
-    // Reserved by Lambda: setting it fails deployment.
-    expectTypeOf<'AWS_REGION'>().not.toExtend<FunctionEnvName>();
-    expectTypeOf<Parameters<ApiFunction['bindTable']>[2]>().toEqualTypeOf<
-      'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME'
-    >();
   });
 });
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openChatStream } from '../../../shared/domain/chat/open-chat-stream';
 import type { ChatStreamDeps } from '../../../shared/domain/chat/ports';
 import { ManualClock } from '../../../shared/domain/clock';
@@ -45,6 +45,26 @@ async function collect(events: AsyncIterable<ChatStreamEvent>, onEvent?: (event:
   return seen;
 }
 
+/**
+ * `collect` on fake timers (the model's gaps and the poll interval): time moves 1 ms at a
+ * time while the stream waits, so what happens between polls never depends on the machine.
+ */
+async function collectOnFakeTimers(
+  events: AsyncIterable<ChatStreamEvent>,
+  onEvent?: (event: ChatStreamEvent) => void,
+) {
+  return driveFakeTimers(collect(events, onEvent));
+}
+
+async function driveFakeTimers<T>(work: Promise<T>): Promise<T> {
+  let finished = false;
+  const settled = work.finally(() => {
+    finished = true;
+  });
+  for (let ms = 0; !finished && ms < 600_000; ms++) await vi.advanceTimersByTimeAsync(1);
+  return settled;
+}
+
 const deltas = (events: readonly ChatStreamEvent[]) =>
   events.flatMap((event) => (event.status === 'streaming' ? [event] : []));
 const terminal = (events: readonly ChatStreamEvent[]) => events.at(-1);
@@ -54,12 +74,16 @@ afterEach(() => {
 });
 
 describe('a chat stream', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+
   it('sends started, the deltas with seq 1, 2, 3…, then completed with the usage, and stores both messages', async () => {
     const model = new ScriptedTestModel(['Hel', 'lo', ' there']);
     const { deps, input, conversation, activeStreams } = setup(model);
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     expect(events[0]).toEqual({
       status: 'started',
@@ -103,7 +127,7 @@ describe('a chat stream', () => {
 
     await events.next();
     const afterStarted = observer.summaries.length;
-    await collect(events);
+    await collectOnFakeTimers(events);
 
     expect(afterStarted).toBe(0);
     expect(observer.summaries).toHaveLength(1);
@@ -134,7 +158,7 @@ describe('a chat stream', () => {
     ];
 
     const stream = await openChatStream(deps, { ...input, agentType: 'medication' });
-    await collect(stream.events());
+    await collectOnFakeTimers(stream.events());
 
     expect(model.requests[0]?.systemPrompt).toContain('medication assistant');
     expect(model.requests[0]?.turns).toEqual([
@@ -149,7 +173,7 @@ describe('a chat stream', () => {
     const { deps, input, conversation, activeStreams, clock } = setup(model);
     const stream = await openChatStream(deps, input);
 
-    const events = await collect(stream.events(), (event) => {
+    const events = await collectOnFakeTimers(stream.events(), (event) => {
       if (event.status === 'streaming' && event.seq === 3) {
         activeStreams.current().cancel = { requestedAt: clock.now(), reason: 'stop' };
       }
@@ -171,7 +195,7 @@ describe('a chat stream', () => {
     const { deps, input, conversation, activeStreams, clock } = setup(model);
     const stream = await openChatStream(deps, input);
 
-    const events = await collect(stream.events(), (event) => {
+    const events = await collectOnFakeTimers(stream.events(), (event) => {
       if (event.status === 'started')
         activeStreams.current().cancel = { requestedAt: clock.now(), reason: 'stop' };
     });
@@ -189,7 +213,7 @@ describe('a chat stream', () => {
     clock.advance(10);
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     expect(events.map((event) => event.status)).toEqual(['started', 'cancelled']);
     expect(model.requests).toHaveLength(0);
@@ -206,7 +230,7 @@ describe('a chat stream', () => {
     const { deps, input, conversation, observer } = setup(model);
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     expect(deltas(events).map((event) => event.content)).toEqual(['one ', 'two ']);
     expect(terminal(events)).toEqual({
@@ -223,7 +247,7 @@ describe('a chat stream', () => {
     const { deps, input, conversation, clock } = setup(model, { maxDurationMs: 60_000 });
     const stream = await openChatStream(deps, input);
 
-    const events = await collect(stream.events(), (event) => {
+    const events = await collectOnFakeTimers(stream.events(), (event) => {
       if (event.status === 'streaming' && event.seq === 2) clock.advance(60_000);
     });
 
@@ -241,7 +265,7 @@ describe('a chat stream', () => {
     conversation.outcomes = ['gone'];
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     expect(terminal(events)).toMatchObject({ status: 'cancelled' });
     expect(conversation.recorded).toEqual([]);
@@ -254,7 +278,7 @@ describe('a chat stream', () => {
     conversation.outcomes = ['recorded', 'gone'];
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     expect(terminal(events)).toMatchObject({ status: 'completed' });
     expect(conversation.answer()).toBeUndefined();
@@ -266,9 +290,13 @@ describe('a chat stream', () => {
     const { deps, input, activeStreams, conversation } = setup(model);
     const stream = await openChatStream(deps, input);
 
-    for await (const event of stream.events()) {
-      if (event.status === 'streaming') break;
-    }
+    await driveFakeTimers(
+      (async () => {
+        for await (const event of stream.events()) {
+          if (event.status === 'streaming') break;
+        }
+      })(),
+    );
 
     expect(model.signal?.aborted).toBe(true);
     expect(activeStreams.finished).toEqual([{ streamId: stream.streamId, status: 'interrupted' }]);
@@ -280,7 +308,7 @@ describe('a chat stream', () => {
     const { deps, input, activeStreams } = setup(model);
 
     const stream = await openChatStream(deps, input);
-    const events = await collect(stream.events());
+    const events = await collectOnFakeTimers(stream.events());
 
     const sent = deltas(events)
       .map((event) => event.content)

@@ -120,4 +120,42 @@ describe('stopping a stream', () => {
       partial_response: null,
     });
   });
+
+  it('looks again after leaving its tombstone, and stops a stream that registered in between', async () => {
+    const { deps, activeStreams, register, clock } = setup();
+    const leave = activeStreams.leaveTombstone.bind(activeStreams);
+    let racing: Awaited<ReturnType<typeof register>> | undefined;
+    // A stream of a request that arrived before the stop registers while the tombstone is written.
+    activeStreams.leaveTombstone = async (userId, target) => {
+      const requestedAt = clock.now();
+      clock.advance(5);
+      racing = await register({
+        requestedAt,
+        ...('requestId' in target ? { requestId: target.requestId } : {}),
+      });
+      return leave(userId, target);
+    };
+
+    const bySession = await stopStream(deps, 'alice', 'sess_1', {});
+
+    expect(racing).toBeDefined();
+    expect(bySession).toMatchObject({ stopped: true, stream_id: racing?.streamId });
+    expect(activeStreams.streams.get(racing?.streamId ?? '')?.cancel).toMatchObject({ reason: 'stop' });
+  });
+
+  it('after its tombstone, leaves alone a stream whose request came after the stop', async () => {
+    const { deps, activeStreams, register, clock } = setup();
+    const leave = activeStreams.leaveTombstone.bind(activeStreams);
+    activeStreams.leaveTombstone = async (userId, target) => {
+      const stoppedAt = await leave(userId, target);
+      clock.advance(5);
+      await register({ requestedAt: clock.now() });
+      return stoppedAt;
+    };
+
+    const bySession = await stopStream(deps, 'alice', 'sess_1', {});
+
+    expect(bySession).toMatchObject({ stopped: false });
+    expect(activeStreams.streams.get('stream_1')?.cancel).toBeUndefined();
+  });
 });

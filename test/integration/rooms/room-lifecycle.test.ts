@@ -13,7 +13,6 @@ import { invoke } from '../../support/api-event';
 import {
   isCancelRequested,
   newUser,
-  recordingCanceller,
   roomDeps,
   seedMessages,
   startLiveStream,
@@ -220,18 +219,5 @@ describe('POST /api/rooms/{room_id}/restore', () => {
       code: 'ROOM_LIMIT_REACHED',
     });
     expect(await deps.rooms.countLive(alice)).toBe(2);
-  });
-});
-
-describe('deleting a room through the use case', () => {
-  it('calls the stream canceller for the room when deleting it', async () => {
-    const streams = recordingCanceller();
-    const deps = roomDeps(new ManualClock(), { streams });
-    const alice = newUser('alice');
-    const room = (await createRoom(deps, { userId: alice, body: { room_name: 'r' } })).room;
-
-    await deleteRoom(deps, alice, room.room_id);
-
-    expect(streams.calls).toEqual([{ userId: alice, scope: { roomId: room.room_id } }]);
   });
 });

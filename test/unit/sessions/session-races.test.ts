@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/domain/clock';
-import { deleteRoom } from '../../../shared/domain/rooms/delete-room';
 import type { RoomRepository } from '../../../shared/domain/rooms/ports';
-import { restoreRoom } from '../../../shared/domain/rooms/restore-room';
 import { clearSessionHistory } from '../../../shared/domain/sessions/clear-history';
 import { deleteSession } from '../../../shared/domain/sessions/delete-session';
 import type { SessionDeps, SessionRepository } from '../../../shared/domain/sessions/ports';
@@ -81,26 +79,5 @@ describe('use cases that lose a race with a concurrent change', () => {
     await expect(
       deleteSession(deps({ sessions: { delete: async () => false } }), 'alice', 'sess_1'),
     ).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
-  });
-
-  it('delete room and restore room: 409 CONFLICT with Retry-After under contention', async () => {
-    const clock = new ManualClock(now);
-    const rooms = {
-      softDelete: async () => 'contention' as const,
-      find: async () => ({ ...liveRoom, is_deleted: true, purge_after: '2026-02-01T00:00:00.000Z' }),
-      restore: async () => 'contention' as const,
-    } as Partial<RoomRepository> as RoomRepository;
-    const roomDeps = {
-      rooms,
-      clock,
-      streams: { cancelStreams: async () => [] },
-      policy: { maxLiveRooms: 50, createsPerHour: 10 },
-    };
-
-    await expect(deleteRoom(roomDeps, 'alice', 'room_1')).rejects.toMatchObject({
-      code: 'CONFLICT',
-      retryAfterSeconds: 1,
-    });
-    await expect(restoreRoom(roomDeps, 'alice', 'room_1')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJavaMajorVersion } from '../../local/dynamodb-local';
+import { parseJavaMajorVersion } from '../../../local/dynamodb-local';
 
 describe('parseJavaMajorVersion', () => {
   it.each([

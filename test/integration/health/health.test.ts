@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { invoke } from '../support/api-event';
+import { invoke } from '../../support/api-event';
 
 /** Loads a health handler afresh, so it parses the environment as it is now (cold start). */
 async function coldHandler(module: 'get-readiness' | 'get-health') {

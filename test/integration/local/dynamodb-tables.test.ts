@@ -10,14 +10,14 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createLocalDynamoDbClient } from '../../local/dynamodb-local';
-import { ensureTables, type LocalTable, localTableNames } from '../../local/dynamodb-tables';
+import { createLocalDynamoDbClient } from '../../../local/dynamodb-local';
+import { ensureTables, type LocalTable, localTableNames } from '../../../local/dynamodb-tables';
 import {
   chatTable,
   streamsTable,
   type TableDefinition,
   tableDefinitions,
-} from '../../shared/data/table-definitions';
+} from '../../../shared/data/table-definitions';
 
 const dynamodb = inject('dynamodb');
 const client = createLocalDynamoDbClient(dynamodb.endpoint);

@@ -24,8 +24,8 @@ export type MaintenanceTrigger =
     };
 
 /**
- * A background job: what the route table is to requests. CDK deploys each job whose handler
- * module exists (`Maintenance` construct) with its trigger, retries and dead-letter queue,
+ * A background job: what the route table is to requests. CDK deploys each job
+ * (`Maintenance` construct) with its trigger, retries and dead-letter queue,
  * grants exactly `access`, and the monitoring construct alarms on its failures.
  */
 export interface MaintenanceJob {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -29,7 +29,7 @@ export interface MaintenanceProps {
   readonly config: DeployConfig;
   readonly data: Data;
   readonly auth: Auth;
-  /** @default `maintenanceJobs` (infra/maintenance-jobs.ts); only jobs whose handler exists are deployed */
+  /** @default `maintenanceJobs` (infra/maintenance-jobs.ts) */
   readonly jobs?: readonly MaintenanceJob[];
 }
 
@@ -47,7 +47,7 @@ export interface DeployedJob {
  * Background work (DESIGN §4, §6): each job of `maintenanceJobs` gets a function with exactly its
  * declared access, its trigger (a schedule or a filtered table stream), retries, and a
  * dead-letter queue the monitoring construct alarms on. A job whose handler module does not
- * exist yet is left out with a synth warning, so jobs appear as their handlers land.
+ * exist fails the synth.
  */
 export class Maintenance extends Construct {
   /** By job id. */
@@ -59,12 +59,9 @@ export class Maintenance extends Construct {
 
     const deployed = new Map<string, DeployedJob>();
     for (const job of props.jobs ?? maintenanceJobs) {
+      // A job is deployed whole or the synth fails: never silently left out.
       if (!existsSync(fromRepoRoot(job.handler.entry))) {
-        Annotations.of(this).addWarningV2(
-          `careguide:maintenance-handler-missing:${job.id}`,
-          `Maintenance job ${job.id} is not deployed: its handler ${job.handler.entry} does not exist yet.`,
-        );
-        continue;
+        throw new Error(`Maintenance job ${job.id}: its handler ${job.handler.entry} does not exist.`);
       }
       const stem = constructIdOf(job.id);
       const deadLetterQueue = new sqs.Queue(this, `${stem}DeadLetterQueue`, {

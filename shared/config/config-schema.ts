@@ -1,11 +1,6 @@
 import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const booleanFlag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1');
 
 /**
  * Every environment variable a handler reads, in one schema. CDK sets them (see infra), the
@@ -60,7 +55,6 @@ export const configSchema = z
           .map((origin) => origin.trim())
           .filter(Boolean),
       ),
-    METRICS_ENABLED: booleanFlag(true),
   })
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'cognito') {

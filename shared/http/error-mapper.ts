@@ -23,7 +23,6 @@ export const httpStatusByCode: Readonly<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,
-  RESTORE_WINDOW_PASSED: 410,
   NOT_READY: 503,
   MODEL_ERROR: 502,
   INTERNAL: 500,

@@ -19,7 +19,6 @@ export const errorCodes = [
   'RATE_LIMITED',
   'CONFLICT',
   'IDEMPOTENCY_CONFLICT',
-  'RESTORE_WINDOW_PASSED',
   'NOT_READY',
   'MODEL_ERROR',
   'INTERNAL',

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageToRecord, RecordOutcome } from '../domain/chat/ports';
-import { keys } from './keys';
+import { keys, liveRoomCondition } from './keys';
 import { transactWrite } from './transactions';
 
 export interface ConversationWriterOptions {
@@ -62,7 +62,7 @@ export function createConversationWriter(options: ConversationWriterOptions) {
                 : ''
             } ADD message_count :one`,
             ConditionExpression: [
-              'attribute_exists(pk) AND is_deleted = :false',
+              liveRoomCondition,
               '(attribute_not_exists(history_cleared_at) OR attribute_type(history_cleared_at, :null) OR history_cleared_at < :requestedAt)',
               '(attribute_not_exists(agent_history_cleared_at.#agent) OR agent_history_cleared_at.#agent < :requestedAt)',
               '(attribute_not_exists(sessions_ended_at) OR attribute_type(sessions_ended_at, :null) OR sessions_ended_at < :sessionCreatedAt)',

@@ -74,3 +74,9 @@ export const keyPrefixes = {
   stream: 'STREAM#',
   slot: 'SLOT#',
 } as const;
+
+/**
+ * The condition of every write that needs the room to be live (it exists and is not
+ * soft-deleted); its value `:false` must be in the write's ExpressionAttributeValues.
+ */
+export const liveRoomCondition = 'attribute_exists(pk) AND is_deleted = :false';

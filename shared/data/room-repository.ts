@@ -16,7 +16,7 @@ import type {
   RoomRepository,
 } from '../domain/rooms/ports';
 import { type RoomRecord, type RoomSortField, roomItemSchema } from '../schemas/rooms';
-import { keys, purgeShards } from './keys';
+import { keys, liveRoomCondition, purgeShards } from './keys';
 import { conditionFailed, transactWrite } from './transactions';
 
 /**
@@ -230,7 +230,7 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
           TableName,
           Key: keys.room(userId, roomId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND is_deleted = :false',
+          ConditionExpression: liveRoomCondition,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
@@ -255,7 +255,7 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
               'SET is_deleted = :true, deleted_at = :deletedAt, purge_after = :purgeAfter, sessions_ended_at = :deletedAt, ' +
               'gsi4pk = :purgePartition, gsi4sk = :purgeKey ' +
               'REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
-            ConditionExpression: 'attribute_exists(pk) AND is_deleted = :false',
+            ConditionExpression: liveRoomCondition,
             ExpressionAttributeValues: {
               ':true': true,
               ':false': false,

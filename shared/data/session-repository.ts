@@ -3,7 +3,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand }
 import { toEpochSeconds } from '../domain/clock';
 import type { SessionRepository } from '../domain/sessions/ports';
 import { sessionItemSchema } from '../schemas/sessions';
-import { keys } from './keys';
+import { keys, liveRoomCondition } from './keys';
 import { conditionFailed, transactWrite } from './transactions';
 
 /** A session item stays a day past its expiry (answering 410, not 404), then TTL removes it. */
@@ -31,7 +31,7 @@ export function createSessionRepository(
           ConditionCheck: {
             TableName,
             Key: keys.room(session.user_id, session.room_id),
-            ConditionExpression: 'attribute_exists(pk) AND is_deleted = :false',
+            ConditionExpression: liveRoomCondition,
             ExpressionAttributeValues: { ':false': false },
           },
         },
@@ -118,7 +118,7 @@ export function createSessionRepository(
               agentType === undefined
                 ? 'SET history_cleared_at = :at, message_count = :zero, last_message_preview = :none'
                 : 'SET agent_history_cleared_at.#agent = :at',
-            ConditionExpression: 'attribute_exists(pk) AND is_deleted = :false',
+            ConditionExpression: liveRoomCondition,
             ...(agentType === undefined ? {} : { ExpressionAttributeNames: { '#agent': agentType } }),
             ExpressionAttributeValues: {
               ':at': at,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AgentType, defaultAgentType } from '../../schemas/agents';
 import { DomainError } from '../errors';
 import { roomNotFound } from '../rooms/get-room';
+import { isLiveRoom } from '../rooms/room-policy';
 import { sessionExpired, sessionNotFound } from '../sessions/load-session';
 import { activeAt, isEndedByRoom, isExpired, sessionPolicy } from '../sessions/session-policy';
 import { ChatStream } from './chat-stream';
@@ -51,7 +52,7 @@ export async function openChatStream(deps: ChatStreamDeps, input: ChatStreamInpu
       details: [{ path: 'body.room_id', message: "is not the session's room" }],
     });
   }
-  if (!room || room.is_deleted) throw roomNotFound();
+  if (!isLiveRoom(room)) throw roomNotFound();
   if (isEndedByRoom(session, room)) throw sessionNotFound();
   const policy = deps.sessionPolicy ?? sessionPolicy;
   if (isExpired(session, deps.clock.now(), policy)) throw sessionExpired();

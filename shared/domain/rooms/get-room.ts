@@ -1,6 +1,7 @@
 import type { RoomRecord } from '../../schemas/rooms';
 import { DomainError } from '../errors';
 import type { RoomRepository } from './ports';
+import { isLiveRoom } from './room-policy';
 
 export const roomNotFound = (): DomainError => new DomainError('ROOM_NOT_FOUND', 'Room not found.');
 
@@ -14,6 +15,6 @@ export async function findLiveRoom(
   roomId: string,
 ): Promise<RoomRecord> {
   const room = await rooms.find(userId, roomId);
-  if (!room || room.is_deleted) throw roomNotFound();
+  if (!isLiveRoom(room)) throw roomNotFound();
   return room;
 }

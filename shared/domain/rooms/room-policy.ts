@@ -1,3 +1,5 @@
+import type { RoomRecord } from '../../schemas/rooms';
+
 /** The room rules of DESIGN §4 and §6; limits that operators tune come from configuration. */
 export interface RoomPolicy {
   /** Live rooms per user (409 ROOM_LIMIT_REACHED beyond). */
@@ -25,3 +27,10 @@ export function creationWindow(now: Date): { start: string; endsAt: Date } {
 /** Whole seconds until `until` (at least 1): the value of `Retry-After`. */
 export const secondsUntil = (now: Date, until: Date): number =>
   Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+
+/**
+ * A room is live when it exists and is not soft-deleted. The stores check the same in their
+ * writes (`liveRoomCondition`, shared/data/keys.ts).
+ */
+export const isLiveRoom = (room: RoomRecord | undefined): room is RoomRecord =>
+  room !== undefined && !room.is_deleted;

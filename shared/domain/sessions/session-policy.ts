@@ -1,5 +1,6 @@
 import type { RoomRecord } from '../../schemas/rooms';
 import type { SessionRecord } from '../../schemas/sessions';
+import { isLiveRoom } from '../rooms/room-policy';
 
 /** The condition a write to a session checks: it still exists and has not expired at `now`. */
 export interface ActiveAt {
@@ -37,6 +38,4 @@ export const activeAt = (now: Date, policy: SessionPolicy): ActiveAt => ({
  * session began (a restore brings the room back, not the sessions the delete ended).
  */
 export const isEndedByRoom = (session: SessionRecord, room: RoomRecord | undefined): boolean =>
-  !room ||
-  room.is_deleted ||
-  (room.sessions_ended_at != null && session.created_at <= room.sessions_ended_at);
+  !isLiveRoom(room) || (room.sessions_ended_at != null && session.created_at <= room.sessions_ended_at);

@@ -329,6 +329,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
           },
           ...(checksTombstones
             ? [
+                // No tombstone applies: the negation of `tombstoneApplies`, checked atomically.
                 {
                   ConditionCheck: {
                     TableName,

@@ -42,8 +42,9 @@ export type RouteHandler<R extends RouteDefinition> = (
 ) => Promise<HttpResult>;
 
 /**
- * Wraps a route's handler in the one request pipeline: Powertools logger and metrics (Lambda's active tracing records the invocation),
- * body size limit, JSON parsing, zod validation with field paths, and the error envelope.
+ * Wraps a route's handler in the one request pipeline (./middlewares.ts): Powertools logger
+ * and metrics, body size limit, JSON parsing, zod validation with field paths, and the error
+ * envelope. Lambda's active tracing records the invocation; no X-Ray SDK here.
  * Handlers stay thin: parse (done here) → call a use case → map the result.
  */
 export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHandler<R>) {

@@ -24,6 +24,9 @@ import type { StreamCanceller } from '../rooms/ports';
 import type { SessionDeps } from '../sessions/ports';
 import type { ActiveAt, SessionPolicy } from '../sessions/session-policy';
 
+// The live-stream registry.
+
+/** Who asked a stream to stop: a user's stop, or the deletion/clearing of its room or session. */
 export type CancelReason = 'stop' | 'room' | 'session';
 
 export interface CancelRequest {
@@ -174,6 +177,11 @@ export interface MessageToRecord {
 /** `recorded`: written (or already there); `gone`: the room, its history or the session went away. */
 export type RecordOutcome = 'recorded' | 'gone';
 
+/**
+ * What the chat stream reads and writes in the chat table. The writes are guarded: a room
+ * deleted, a history cleared or a session deleted after the stream's request arrived makes them
+ * fail as `gone`, so a stream that ends late never brings back what was removed.
+ */
 export interface ConversationStore {
   /** Session + room (one consistent BatchGet) in parallel with the room's latest messages. */
   loadChatContext(userId: string, ids: { sessionId: string; roomId: string }): Promise<ChatContext>;

@@ -4,7 +4,7 @@ import { invoke } from '../../support/api-event';
 /** Loads a health handler afresh, so it parses the environment as it is now (cold start). */
 async function coldHandler(module: 'get-readiness' | 'get-health') {
   vi.resetModules();
-  return (await import(`../../functions/health/${module}`)).handler;
+  return (await import(`../../../functions/health/${module}`)).handler;
 }
 
 describe('health handlers against DynamoDB', () => {

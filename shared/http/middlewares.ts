@@ -1,20 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import type { Clock } from '../domain/clock';
-import { DomainError } from '../domain/errors';
 import { hashUserId, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
 import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
-import { claimsSubject, headerValue, type ParsedRequest, parseRequest } from './request-parser';
+import { claimsSubject, type ParsedRequest, parseRequest } from './request-parser';
 
 /**
  * The middy middlewares both request pipelines (shared/http/http-handler.ts and
  * stream-handler.ts) are made of. They differ only in where the user comes from: the HTTP API's
  * JWT authorizer (`authorizerSubject`) or the bearer token the stream handler verifies itself
- * (`bearerAuthentication`: function URLs have no authorizer). What a middleware learns is kept
+ * (`bearerAuthentication` in ./stream-handler.ts: function URLs have no authorizer; kept
+ * there so the buffered handlers' bundles hold no JWT verifier). What a middleware learns is kept
  * per invocation (`invocationOf(event)`), for the next ones and the handler.
  */
 export interface Invocation {
@@ -94,7 +93,7 @@ export function pipelineStart(
   };
 }
 
-const setSubject = (event: APIGatewayProxyEventV2, sub: string) => {
+export const setSubject = (event: APIGatewayProxyEventV2, sub: string) => {
   const invocation = invocationOf(event);
   invocation.sub = sub;
   invocation.log.appendKeys({ user_hash: hashUserId(sub) });
@@ -105,18 +104,6 @@ export const authorizerSubject = (): MiddlewareObj<APIGatewayProxyEventV2, unkno
   before: ({ event }) => {
     const sub = claimsSubject(event);
     if (sub) setSubject(event, sub);
-  },
-});
-
-/** The bearer token, verified here (401 in the envelope, with `WWW-Authenticate: Bearer`). */
-export const bearerAuthentication = (
-  verifier: TokenVerifier,
-): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, Context> => ({
-  before: async ({ event }) => {
-    const token = bearerToken(headerValue(event.headers, 'authorization'));
-    if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
-    const { sub } = await verifier.verify(token);
-    setSubject(event, sub);
   },
 });
 

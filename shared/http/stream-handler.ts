@@ -1,20 +1,16 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { TokenVerifier } from '../auth/token-verifier';
+import { bearerToken, type TokenVerifier } from '../auth/token-verifier';
 import { getConfig } from '../config/config';
 import type { Clock } from '../domain/clock';
+import { DomainError } from '../domain/errors';
 import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
-import {
-  bearerAuthentication,
-  errorEnvelope,
-  invocationOf,
-  pipelineStart,
-  requestValidation,
-} from './middlewares';
+import { errorEnvelope, invocationOf, pipelineStart, requestValidation, setSubject } from './middlewares';
+import { headerValue } from './request-parser';
 import { encodeServerSentEvent } from './sse';
 
 /** A stream request after the JWT check and validation, typed by the route's body schema. */
@@ -53,6 +49,18 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
 async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
   for await (const event of events) yield encodeServerSentEvent(event);
 }
+
+/** The bearer token, verified here (401 in the envelope, with `WWW-Authenticate: Bearer`). */
+const bearerAuthentication = (
+  verifier: TokenVerifier,
+): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, Context> => ({
+  before: async ({ event }) => {
+    const token = bearerToken(headerValue(event.headers, 'authorization'));
+    if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
+    const { sub } = await verifier.verify(token);
+    setSubject(event, sub);
+  },
+});
 
 /**
  * The streaming counterpart of `httpHandler`, for Lambda function URLs in RESPONSE_STREAM mode

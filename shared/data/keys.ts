@@ -74,3 +74,11 @@ export const keyPrefixes = {
   stream: 'STREAM#',
   slot: 'SLOT#',
 } as const;
+
+/**
+ * The top of a `BETWEEN` range over sort keys that begin with `prefix` (which ends with its
+ * separator): no key of another kind sorts between `prefix` and this, so a range query bounded
+ * by it can never read back a foreign item, whatever else shares the partition. (DynamoDB orders
+ * strings by their UTF-8 bytes; U+10FFFF is the highest code point.)
+ */
+export const endOfPrefix = (prefix: string): string => `${prefix}\u{10FFFF}`;

@@ -4,7 +4,7 @@ import { invalidCursor } from '../domain/cursor';
 import type { MessagePosition, MessageRepository } from '../domain/rooms/ports';
 import { type Message, messageItemSchema } from '../schemas/messages';
 import { batchDelete } from './batch-delete';
-import { keyPrefixes, keys } from './keys';
+import { endOfPrefix, keyPrefixes, keys } from './keys';
 
 /**
  * Messages of a room: partition `USER#<sub>#ROOM#<room_id>`, sort key `MSG#<created_at>#<id>`,
@@ -51,8 +51,10 @@ export function createMessageRepository(
     const values: Record<string, unknown> = { ':pk': partition };
     let keyCondition = '#pk = :pk AND begins_with(#sk, :prefix)';
     if (lowest !== undefined) {
-      keyCondition = '#pk = :pk AND #sk > :lowest';
+      // Bounded above too: `sk > :lowest` alone would also read every key sorting after `MSG#`.
+      keyCondition = '#pk = :pk AND #sk BETWEEN :lowest AND :highest';
       values[':lowest'] = lowest;
+      values[':highest'] = endOfPrefix(keyPrefixes.message);
     } else {
       values[':prefix'] = keyPrefixes.message;
     }

@@ -56,7 +56,9 @@ describe('a foreign item inside a message partition is never read back', () => {
     });
 
     expect(before.status).toBe(200);
-    expect(before.body.data.messages.map((m: { message_id: string }) => m.message_id)).toEqual([first?.message_id]);
+    expect(before.body.data.messages.map((m: { message_id: string }) => m.message_id)).toEqual([
+      first?.message_id,
+    ]);
     expect(after.status).toBe(200);
     expect(after.body.data.messages).toHaveLength(1);
     expect(ascending.status).toBe(200);
@@ -67,7 +69,11 @@ describe('a foreign item inside a message partition is never read back', () => {
 describe('ten parallel restores of one deleted room', () => {
   it('all answer the live room (or a retryable 409), none 404, and the room counts once', async () => {
     const alice = newUser('alice');
-    const created = await invoke(createRoomHandler, { method: 'POST', sub: alice, body: { room_name: 'twice' } });
+    const created = await invoke(createRoomHandler, {
+      method: 'POST',
+      sub: alice,
+      body: { room_name: 'twice' },
+    });
     const roomId: string = created.body.data.room_id;
     await roomCall(deleteRoomHandler, alice, roomId, 'DELETE');
 
@@ -78,7 +84,8 @@ describe('ten parallel restores of one deleted room', () => {
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 404)).toEqual([]);
     for (const answer of answers) {
-      if (answer.status === 200) expect(answer.body.data).toMatchObject({ room_id: roomId, is_deleted: false });
+      if (answer.status === 200)
+        expect(answer.body.data).toMatchObject({ room_id: roomId, is_deleted: false });
       else {
         expect(answer.status).toBe(409);
         expect(answer.headers['retry-after']).toBeDefined();

@@ -26,6 +26,7 @@ export class JsonProblem extends Error {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids U+0000-U+001F unescaped in strings; this finds them.
 const PLAIN_CHARACTERS = /[^"\\\u0000-\u001f]*/y;
 const ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
@@ -82,14 +83,14 @@ export function parseStrictJson(text: string, maxDepth = MAX_JSON_DEPTH): unknow
         return result;
       }
       if (c !== '\\') return syntaxError(path); // end of text or an unescaped control character
-      const escape = text[at + 1] ?? '';
-      if (escape === 'u') {
+      const escaped = text[at + 1] ?? '';
+      if (escaped === 'u') {
         const hex = text.slice(at + 2, at + 6);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) return syntaxError(path);
         result += String.fromCharCode(Number.parseInt(hex, 16));
         at += 6;
       } else {
-        const replacement = ESCAPES[escape];
+        const replacement = ESCAPES[escaped];
         if (replacement === undefined) return syntaxError(path);
         result += replacement;
         at += 2;

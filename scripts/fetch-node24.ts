@@ -13,7 +13,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -87,12 +87,17 @@ async function ensureNode24(): Promise<string> {
   return binary;
 }
 
-try {
-  const binary = await ensureNode24();
-  const { stdout } = await execFileAsync(binary, ['--version']);
-  if (!stdout.trim().startsWith('v24.')) throw new Error(`${binary} is ${stdout.trim()}, not Node 24`);
-  console.log(binary);
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+async function main(): Promise<void> {
+  try {
+    const binary = await ensureNode24();
+    const { stdout } = await execFileAsync(binary, ['--version']);
+    if (!stdout.trim().startsWith('v24.')) throw new Error(`${binary} is ${stdout.trim()}, not Node 24`);
+    console.log(binary);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  }
 }
+
+// Run when executed (npm run node24:fetch); tests import NODE24_VERSION without fetching.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -86,3 +86,30 @@ describe('the default Bedrock model', () => {
     expect(bedrock).toHaveLength(2);
   });
 });
+
+describe('cfn-lint suppressions (npm run cfn-lint; CI fails on any other finding)', () => {
+  it('are only the justified ones, on the resources they concern', () => {
+    for (const synthesized of [
+      dev,
+      synthStack({ stage: 'prod', corsAllowedOrigins: 'https://app.example.com' }),
+    ]) {
+      const resources = synthesized.template.toJSON().Resources as Record<
+        string,
+        { Type: string; Metadata?: Record<string, { config?: { ignore_checks?: string[] } }> }
+      >;
+      const suppressed = new Map<string, Set<string>>();
+      for (const resource of Object.values(resources)) {
+        const checks = resource.Metadata?.['cfn-lint']?.config?.ignore_checks;
+        if (!checks) continue;
+        const seen = suppressed.get(resource.Type) ?? new Set<string>();
+        for (const check of checks) seen.add(check);
+        suppressed.set(resource.Type, seen);
+      }
+
+      expect(Object.fromEntries([...suppressed].map(([type, checks]) => [type, [...checks]]))).toEqual({
+        'AWS::Lambda::Function': ['W3005'],
+        'AWS::CloudWatch::Dashboard': ['E3002'],
+      });
+    }
+  });
+});

@@ -21,6 +21,7 @@ const storedMessageSchema = messageItemSchema.extend({ sk: z.string() });
 const keyOnlySchema = z.object({ pk: z.string(), sk: z.string(), created_at: z.string() });
 
 /** The lowest sort key above every message created at or before `time`. */
+const MESSAGE_SORT_KEY = /^MSG#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\x21-\x7E]{1,256}$/;
 const afterTime = (time: string) => `${keyPrefixes.message}${time}$`;
 
 export function createMessageRepository(
@@ -36,7 +37,9 @@ export function createMessageRepository(
     const latestMark = marks.sort().at(-1);
     const lowest = latestMark === undefined ? undefined : afterTime(latestMark);
 
-    if (query.after && !query.after.sort_key.startsWith(keyPrefixes.message)) throw invalidCursor();
+    // A cursor's position must be a message key (`MSG#<ISO time>#<id>`): DynamoDB refuses a start
+    // key outside the key condition, and a hand-made one must be a 400, not a 500.
+    if (query.after && !MESSAGE_SORT_KEY.test(query.after.sort_key)) throw invalidCursor();
     let startKey: Record<string, unknown> | undefined = query.after
       ? { pk: partition, sk: query.after.sort_key }
       : undefined;

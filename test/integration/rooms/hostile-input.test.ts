@@ -8,6 +8,7 @@ import { handler as restoreRoomHandler } from '../../../functions/rooms/restore-
 import { handler as updateRoomHandler } from '../../../functions/rooms/update-room';
 import { keys } from '../../../shared/data/keys';
 import { ManualClock } from '../../../shared/domain/clock';
+import { cursorOwner } from '../../../shared/domain/cursor';
 import { createRoom } from '../../../shared/domain/rooms/create-room';
 import { deleteRoom } from '../../../shared/domain/rooms/delete-room';
 import { restoreRoom } from '../../../shared/domain/rooms/restore-room';
@@ -63,6 +64,41 @@ describe('a foreign item inside a message partition is never read back', () => {
     expect(after.body.data.messages).toHaveLength(1);
     expect(ascending.status).toBe(200);
     expect(ascending.body.data.messages).toHaveLength(1);
+  });
+});
+
+describe('a hand-made history cursor', () => {
+  it('is 400 at query.cursor when it points outside the message keys, never 500', async () => {
+    const clock = new ManualClock(new Date());
+    const alice = newUser('alice');
+    const room = (await createRoom(roomDeps(clock), { userId: alice, body: { room_name: 'cursor' } })).room;
+    await seedMessages(alice, room.room_id, [{ created_at: clock.now().toISOString() }]);
+    const session = await createSession(sessionDeps(clock), alice, { room_id: room.room_id });
+    clock.advance(1000);
+    await clearSessionHistory(sessionDeps(clock), alice, session.session_id, undefined);
+    const cursorFor = (sortKey: string, order: 'asc' | 'desc') =>
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          list: 'history',
+          owner: cursorOwner(alice),
+          room_id: room.room_id,
+          order,
+          after: { sort_key: sortKey },
+        }),
+      ).toString('base64url');
+
+    for (const order of ['asc', 'desc'] as const) {
+      for (const sortKey of ['MSG#\u{10FFFF}z', 'MSG#\uffff', 'MSG$']) {
+        const response = await invoke(historyHandler, {
+          sub: alice,
+          pathParameters: { room_id: room.room_id },
+          query: { order, cursor: cursorFor(sortKey, order) },
+        });
+        expect([order, sortKey, response.status]).toEqual([order, sortKey, 400]);
+        expect(response.body.error.details[0].path).toBe('query.cursor');
+      }
+    }
   });
 });
 

@@ -20,8 +20,9 @@ const MAX_PAGES_PER_REQUEST = 10;
 const storedMessageSchema = messageItemSchema.extend({ sk: z.string() });
 const keyOnlySchema = z.object({ pk: z.string(), sk: z.string(), created_at: z.string() });
 
-/** The lowest sort key above every message created at or before `time`. */
+/** The shape of every message sort key (`MSG#<ISO time>#<message id>`). */
 const MESSAGE_SORT_KEY = /^MSG#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\x21-\x7E]{1,256}$/;
+/** The lowest sort key above every message created at or before `time`. */
 const afterTime = (time: string) => `${keyPrefixes.message}${time}$`;
 
 export function createMessageRepository(

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { DEFAULT_BEDROCK_MODEL_ID } from '../shared/config/config-schema';
 
 /**
  * Deploy parameters: read from CDK context (`cdk.json` or `cdk synth -c key=value`), validated
@@ -66,8 +67,8 @@ export const deployContextSchema = z.object({
   /** Bedrock model (or inference profile) id the stream handler calls. */
   bedrockModelId: z
     .string()
-    .regex(/^[a-z0-9.:-]+$/i, 'a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0')
-    .default('anthropic.claude-3-haiku-20240307-v1:0'),
+    .regex(/^[a-z0-9.:-]+$/i, `a Bedrock model id such as ${DEFAULT_BEDROCK_MODEL_ID}`)
+    .default(DEFAULT_BEDROCK_MODEL_ID),
   /** How often a streaming loop polls its cancel flag (DESIGN §4). */
   cancelPollIntervalMs: z.coerce.number().int().min(50).max(5000).default(250),
   /**

@@ -39,6 +39,7 @@ export interface RunningGateway {
 
 /** API Gateway's own answers, which the real one gives and cannot be changed. */
 const gatewayAnswers = {
+  badRequest: { status: 400, body: { message: 'Bad Request' } },
   unauthorized: { status: 401, body: { message: 'Unauthorized' } },
   notFound: { status: 404, body: { message: 'Not Found' } },
   tooLarge: { status: 413, body: { message: 'Request Entity Too Large' } },
@@ -143,6 +144,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const matched = matcher.match(method, url.pathname);
     if (!matched)
       return sendJson(response, gatewayAnswers.notFound.status, gatewayAnswers.notFound.body, corsHeaders);
+    // A path that is not valid percent-encoded UTF-8 never reaches a handler (API Gateway
+    // refuses it too); it is the client's error, not a 500.
+    if (matched.malformed)
+      return sendJson(
+        response,
+        gatewayAnswers.badRequest.status,
+        gatewayAnswers.badRequest.body,
+        corsHeaders,
+      );
     const { route, pathParameters } = matched;
 
     const body = await readBody(request);

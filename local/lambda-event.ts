@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -38,7 +39,9 @@ export function toApiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
   const { request, url, body, claims } = input;
   const headers = joinedHeaders(request);
   const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXT_CONTENT.test(contentType);
+  // Bytes that are not UTF-8 cannot travel as a text body unchanged (they would become U+FFFD):
+  // they go base64-encoded, so the handler sees exactly what the client sent, and refuses it.
+  const isText = body.length === 0 || (TEXT_CONTENT.test(contentType) && isUtf8(body));
   const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
   const now = new Date();
   const requestContext = {

@@ -67,7 +67,6 @@ export interface MintOptions {
 
 export function mintToken(key: LocalSigningKey, options: MintOptions): string {
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  const header = { alg: 'RS256', typ: 'JWT', kid: key.publicJwk.kid };
   const payload = {
     ...options.extraClaims,
     sub: options.sub,
@@ -78,8 +77,20 @@ export function mintToken(key: LocalSigningKey, options: MintOptions): string {
     exp: iat + (options.expiresInSeconds ?? 3600),
     token_use: 'access',
   };
+  return signJwt(key, {}, payload);
+}
+
+/**
+ * Signs any header and payload with the key (RS256). `mintToken` builds on it; tests use it
+ * directly to make tokens a well-behaved issuer never makes (no `exp`, a `crit` header, ...).
+ */
+export function signJwt(
+  key: LocalSigningKey,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-  const signingInput = `${encode(header)}.${encode(payload)}`;
+  const signingInput = `${encode({ alg: 'RS256', typ: 'JWT', kid: key.publicJwk.kid, ...header })}.${encode(payload)}`;
   const signature = sign('RSA-SHA256', Buffer.from(signingInput), key.privateKey).toString('base64url');
   return `${signingInput}.${signature}`;
 }

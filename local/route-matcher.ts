@@ -3,6 +3,17 @@ import type { RouteDefinition } from '../shared/routes/route-definition';
 export interface RouteMatch {
   readonly route: RouteDefinition;
   readonly pathParameters: Record<string, string> | undefined;
+  /** A parameter was not valid percent-encoded UTF-8 (`%ZZ`, a lone `%`, overlong bytes). */
+  readonly malformed?: true;
+}
+
+/** Percent-decodes one path segment; undefined when it is not valid percent-encoded UTF-8. */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 interface CompiledRoute {
@@ -37,10 +48,15 @@ export function createRouteMatcher(routes: readonly RouteDefinition[]) {
         if (!found) continue;
         if (candidate.names.length === 0) return { route: candidate.route, pathParameters: undefined };
         const pathParameters: Record<string, string> = {};
+        let malformed = false;
         candidate.names.forEach((name, index) => {
-          pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+          const decoded = decodePathSegment(found[index + 1] ?? '');
+          if (decoded === undefined) malformed = true;
+          else pathParameters[name] = decoded;
         });
-        return { route: candidate.route, pathParameters };
+        return malformed
+          ? { route: candidate.route, pathParameters: undefined, malformed: true }
+          : { route: candidate.route, pathParameters };
       }
       return undefined;
     },

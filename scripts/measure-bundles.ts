@@ -7,6 +7,7 @@ import * as esbuild from 'esbuild';
 import { bundleHandler, ESBUILD_TARGET } from '../infra/bundling';
 import { maintenanceJobs } from '../infra/maintenance-jobs';
 import { fromRepoRoot } from '../infra/paths';
+import { DEFAULT_BEDROCK_MODEL_ID } from '../shared/config/config-schema';
 import { deployedRoutes } from '../shared/routes/route-table';
 
 /**
@@ -114,7 +115,7 @@ const lambdaLikeEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
   CHAT_TABLE_NAME: 'bench-chat',
   STREAMS_TABLE_NAME: 'bench-streams',
   MODEL_PROVIDER: 'bedrock',
-  BEDROCK_MODEL_ID: 'anthropic.claude-3-haiku-20240307-v1:0',
+  BEDROCK_MODEL_ID: DEFAULT_BEDROCK_MODEL_ID,
 });
 
 /** The `awslambda` global (response streaming) as a plain ESM file that `node --import` can preload. */

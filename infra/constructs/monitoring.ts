@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tableDefinitions } from '../../shared/data/table-definitions';
 import { type AppMetricName, METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
+import { ignoreCfnLintChecks } from '../cfn-lint';
 import { type DeployConfig, STREAM_TIMEOUT_MARGIN_SECONDS } from '../deploy-config';
 import type { Api } from './api';
 import type { ApiFunction } from './api-function';
@@ -85,6 +86,7 @@ export class Monitoring extends Construct {
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    this.allowAlarmsToPublish();
     this.alarmAction = new SnsAction(this.topic);
     if (config.alarmEmail) this.subscribeEmail(config.alarmEmail);
 
@@ -261,6 +263,32 @@ export class Monitoring extends Construct {
     });
   }
 
+  /**
+   * CloudWatch publishes alarm notifications as the service principal, so the topic's resource
+   * policy must allow it (enforceSSL alone leaves only a Deny, and SNS would refuse every alarm).
+   * Scoped to this account and to the ARNs of this construct's alarms, listed when the template
+   * is synthesized (no cycle: the alarms reference the topic, not its policy).
+   */
+  private allowAlarmsToPublish(): void {
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisStackPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: {
+            'aws:SourceArn': Lazy.list({
+              produce: () => [...this.alarmMap.values()].map((alarm) => alarm.alarmArn),
+            }),
+          },
+        },
+      }),
+    );
+  }
+
   /** E-mail notifications; a message SNS cannot deliver lands in a queue instead of vanishing. */
   private subscribeEmail(email: string): void {
     const undelivered = new sqs.Queue(this, 'AlarmEmailDeadLetterQueue', {
@@ -354,6 +382,9 @@ export class Monitoring extends Construct {
       dashboardName: `careguide-${props.config.stage}-${stack.region}`,
       defaultInterval: Duration.hours(3),
     });
+    // E3002: CloudFormation accepts Tags on a dashboard (the stack tags every resource), but the
+    // resource schema bundled with cfn-lint does not list the property yet.
+    ignoreCfnLintChecks(dashboard.node.defaultChild as CfnResource, ['E3002']);
     const fnList = [...functions.entries()];
     const perFunction = (metric: (fn: ApiFunction) => cloudwatch.IMetric, label: string) =>
       fnList.map(([name, fn]) => {

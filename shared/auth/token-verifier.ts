@@ -3,6 +3,7 @@ import { JwtExpiredError } from 'aws-jwt-verify/error';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import type { Config } from '../config/config-schema';
 import { DomainError } from '../domain/errors';
+import { subjectProblem } from './subject';
 
 export interface VerifiedToken {
   readonly sub: string;
@@ -16,9 +17,25 @@ export interface TokenVerifier {
 
 const unauthorized = (message: string) => new DomainError('UNAUTHORIZED', message);
 
-function toVerified(payload: Record<string, unknown>): VerifiedToken {
-  const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.length === 0) throw unauthorized('The bearer token has no subject.');
+/** Seconds a token's `iat` may lie ahead of this clock (issuer and Lambda clocks drift a little). */
+export const MAX_CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * Checks the library leaves to the caller: a token must expire (`exp`; Cognito always sets it),
+ * must not be issued in the future, and must have a subject that can be a user id (subject.ts).
+ */
+function toVerified(payload: Record<string, unknown>, nowMs: number): VerifiedToken {
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp))
+    throw unauthorized('The bearer token has no expiry.');
+  if (payload.iat !== undefined) {
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))
+      throw unauthorized('The bearer token is invalid.');
+    if (payload.iat > nowMs / 1000 + MAX_CLOCK_SKEW_SECONDS)
+      throw unauthorized('The bearer token was issued in the future.');
+  }
+  const problem = subjectProblem(payload.sub);
+  if (problem !== undefined) throw unauthorized(problem);
+  const sub = payload.sub as string;
   const claims: Record<string, string | number | boolean | string[]> = {};
   for (const [key, value] of Object.entries(payload)) {
     if (['string', 'number', 'boolean'].includes(typeof value))
@@ -28,7 +45,24 @@ function toVerified(payload: Record<string, unknown>): VerifiedToken {
   return { sub, claims };
 }
 
+/**
+ * RFC 7515 §4.1.11: a `crit` header names extensions the recipient must understand or refuse
+ * the token. This verifier understands none, so any `crit` is refused.
+ */
+function refuseCriticalExtensions(token: string): void {
+  const header = token.split('.', 1)[0] ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+  } catch {
+    return; // Not a JWT at all: the library refuses it with its own reason.
+  }
+  if (parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, 'crit'))
+    throw unauthorized('The bearer token requires an unsupported extension.');
+}
+
 function mapVerificationError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
   if (error instanceof JwtExpiredError) return unauthorized('The bearer token has expired.');
   return unauthorized('The bearer token is invalid.');
 }
@@ -38,7 +72,11 @@ function mapVerificationError(error: unknown): DomainError {
  * authorizer checks the same issuer and audience); locally it trusts the local issuer, whose
  * public keys arrive in LOCAL_JWKS, and never fetches anything over the network.
  */
-export function createTokenVerifier(config: Config): TokenVerifier {
+export function createTokenVerifier(
+  config: Config,
+  options: { readonly now?: () => number } = {},
+): TokenVerifier {
+  const now = options.now ?? Date.now;
   if (config.AUTH_MODE === 'local') {
     const verifier = JwtVerifier.create({
       issuer: config.LOCAL_ISSUER,
@@ -49,8 +87,9 @@ export function createTokenVerifier(config: Config): TokenVerifier {
     return {
       async verify(token) {
         try {
+          refuseCriticalExtensions(token);
           // verifySync only uses the cached JWKS: an unknown key id fails instead of fetching.
-          return toVerified(verifier.verifySync(token) as Record<string, unknown>);
+          return toVerified(verifier.verifySync(token) as Record<string, unknown>, now());
         } catch (error) {
           throw mapVerificationError(error);
         }
@@ -65,7 +104,8 @@ export function createTokenVerifier(config: Config): TokenVerifier {
   return {
     async verify(token) {
       try {
-        return toVerified((await verifier.verify(token)) as Record<string, unknown>);
+        refuseCriticalExtensions(token);
+        return toVerified((await verifier.verify(token)) as Record<string, unknown>, now());
       } catch (error) {
         throw mapVerificationError(error);
       }

@@ -1,5 +1,13 @@
 import * as z from 'zod';
 
+/**
+ * The Bedrock model the chat stream calls unless BEDROCK_MODEL_ID (handlers) or `bedrockModelId`
+ * (deploy context) says otherwise: the one default both read. Claude Sonnet 4.5 is offered
+ * on demand only through inference profiles; `us.` routes among US regions, so a stack outside
+ * the US sets its own geography's profile (`eu.`, `apac.`) or `global.` (README, "Deploying to AWS").
+ */
+export const DEFAULT_BEDROCK_MODEL_ID = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
@@ -32,7 +40,7 @@ export const configSchema = z
     LOCAL_SIGNING_KEY_FILE: z.string().min(1).optional(),
 
     MODEL_PROVIDER: z.enum(['local', 'bedrock']).default('local'),
-    BEDROCK_MODEL_ID: z.string().min(1).default('anthropic.claude-3-haiku-20240307-v1:0'),
+    BEDROCK_MODEL_ID: z.string().min(1).default(DEFAULT_BEDROCK_MODEL_ID),
     LOCAL_MODEL_TOKENS_PER_SECOND: positiveInt(40),
     LOCAL_MODEL_ANSWER_TOKENS: positiveInt(60),
     /** The most tokens one answer may have (Bedrock `maxTokens`). */

@@ -80,3 +80,11 @@ export const keyPrefixes = {
  * soft-deleted); its value `:false` must be in the write's ExpressionAttributeValues.
  */
 export const liveRoomCondition = 'attribute_exists(pk) AND is_deleted = :false';
+
+/**
+ * The top of a `BETWEEN` range over sort keys that begin with `prefix` (which ends with its
+ * separator): no key of another kind sorts between `prefix` and this, so a range query bounded
+ * by it can never read back a foreign item, whatever else shares the partition. (DynamoDB orders
+ * strings by their UTF-8 bytes; U+10FFFF is the highest code point.)
+ */
+export const endOfPrefix = (prefix: string): string => `${prefix}\u{10FFFF}`;

@@ -4,7 +4,7 @@ import { invalidCursor } from '../domain/cursor';
 import type { MessagePosition, MessageRepository } from '../domain/rooms/ports';
 import { type Message, messageItemSchema } from '../schemas/messages';
 import { batchDelete } from './batch';
-import { keyPrefixes, keys } from './keys';
+import { endOfPrefix, keyPrefixes, keys } from './keys';
 
 /**
  * Messages of a room: partition `USER#<sub>#ROOM#<room_id>`, sort key `MSG#<created_at>#<id>`,
@@ -20,6 +20,8 @@ const MAX_PAGES_PER_REQUEST = 10;
 const storedMessageSchema = messageItemSchema.extend({ sk: z.string() });
 const keyOnlySchema = z.object({ pk: z.string(), sk: z.string(), created_at: z.string() });
 
+/** The shape of every message sort key (`MSG#<ISO time>#<message id>`). */
+const MESSAGE_SORT_KEY = /^MSG#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\x21-\x7E]{1,256}$/;
 /** The lowest sort key above every message created at or before `time`. */
 const afterTime = (time: string) => `${keyPrefixes.message}${time}$`;
 
@@ -36,7 +38,9 @@ export function createMessageRepository(
     const latestMark = marks.sort().at(-1);
     const lowest = latestMark === undefined ? undefined : afterTime(latestMark);
 
-    if (query.after && !query.after.sort_key.startsWith(keyPrefixes.message)) throw invalidCursor();
+    // A cursor's position must be a message key (`MSG#<ISO time>#<id>`): DynamoDB refuses a start
+    // key outside the key condition, and a hand-made one must be a 400, not a 500.
+    if (query.after && !MESSAGE_SORT_KEY.test(query.after.sort_key)) throw invalidCursor();
     let startKey: Record<string, unknown> | undefined = query.after
       ? { pk: partition, sk: query.after.sort_key }
       : undefined;
@@ -51,8 +55,10 @@ export function createMessageRepository(
     const values: Record<string, unknown> = { ':pk': partition };
     let keyCondition = '#pk = :pk AND begins_with(#sk, :prefix)';
     if (lowest !== undefined) {
-      keyCondition = '#pk = :pk AND #sk > :lowest';
+      // Bounded above too: `sk > :lowest` alone would also read every key sorting after `MSG#`.
+      keyCondition = '#pk = :pk AND #sk BETWEEN :lowest AND :highest';
       values[':lowest'] = lowest;
+      values[':highest'] = endOfPrefix(keyPrefixes.message);
     } else {
       values[':prefix'] = keyPrefixes.message;
     }

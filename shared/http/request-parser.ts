@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
+import { subjectProblem } from '../auth/subject';
 import { DomainError } from '../domain/errors';
 import type { RouteDefinition } from '../routes/route-definition';
 import type { ErrorDetail } from '../schemas/error-codes';
+import { JsonProblem, parseStrictJson } from './strict-json';
 
 type Part = 'params' | 'query' | 'body' | 'headers';
 
@@ -25,9 +27,17 @@ function validate(part: Part, schema: z.ZodType | undefined, value: unknown): un
   return result.data;
 }
 
+const invalidJson = () => new DomainError('INVALID_JSON', 'Request body is not valid JSON.');
+const LONE_SURROGATE = /\p{Cs}/u;
+// fatal: bytes that are not UTF-8 are refused, never decoded to U+FFFD and stored that way.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function rawBody(event: APIGatewayProxyEventV2): Buffer {
   if (!event.body) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (event.isBase64Encoded) return Buffer.from(event.body, 'base64');
+  // A lone surrogate has no UTF-8 form: Buffer.from would write U+FFFD in its place.
+  if (LONE_SURROGATE.test(event.body)) throw invalidJson();
+  return Buffer.from(event.body, 'utf8');
 }
 
 function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes: number): unknown {
@@ -40,10 +50,19 @@ function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes: number): unknown
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType.trim())) {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request body must be application/json.');
   }
+  let text: string;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    text = utf8.decode(bytes);
   } catch {
-    throw new DomainError('INVALID_JSON', 'Request body is not valid JSON.');
+    throw invalidJson();
+  }
+  try {
+    return parseStrictJson(text);
+  } catch (error) {
+    if (!(error instanceof JsonProblem) || error.kind === 'syntax') throw invalidJson();
+    throw new DomainError('VALIDATION_ERROR', 'Invalid request body.', {
+      details: [{ path: ['body', ...error.path.map(String)].join('.'), message: error.message }],
+    });
   }
 }
 
@@ -66,6 +85,18 @@ export function claimsSubject(event: APIGatewayProxyEventV2): string | undefined
   };
   const sub = context.authorizer?.jwt?.claims?.sub;
   return typeof sub === 'string' && sub.length > 0 ? sub : undefined;
+}
+
+/**
+ * On AWS the HTTP API's JWT authorizer checks signature and times but knows nothing of the key
+ * layout: the `sub` rule (shared/auth/subject.ts) is applied here too, so every entry point
+ * refuses what the token verifier refuses.
+ */
+function checkedSubject(sub: string | undefined): string | undefined {
+  if (sub === undefined) return undefined;
+  const problem = subjectProblem(sub);
+  if (problem !== undefined) throw new DomainError('UNAUTHORIZED', problem);
+  return sub;
 }
 
 /**
@@ -94,7 +125,7 @@ export function parseRequest(
   event: APIGatewayProxyEventV2,
   options: { readonly maxBodyBytes: number; readonly sub: string | undefined },
 ): ParsedRequest {
-  const { sub } = options;
+  const sub = checkedSubject(options.sub);
   if (route.auth === 'jwt' && !sub)
     throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
   const schemas = route.request ?? {};

@@ -5,8 +5,8 @@ import { agentTypes } from './agents';
 export const ROOM_NAME_MAX_CHARACTERS = 100;
 /** DESIGN §6: metadata is a JSON object of at most 10 KB (UTF-8 bytes of its JSON text). */
 export const METADATA_MAX_BYTES = 10 * 1024;
-/** Deeper JSON is almost always a mistake, and costs more to parse than it is worth. */
-export const METADATA_MAX_DEPTH = 16;
+/** DESIGN §6: deeper JSON is almost always a mistake, and costs more to handle than it is worth. */
+export const METADATA_MAX_DEPTH = 32;
 
 /** Ids are made by the server; a `#` would break the key layout, so ids never hold one. */
 export const roomIdSchema = z
@@ -19,6 +19,14 @@ const isoTimestamp = z.iso
   .meta({ description: 'ISO-8601 UTC time', example: '2026-01-01T12:00:00.000Z' });
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * Characters that draw nothing: format characters (Cf, e.g. U+200B, U+2060, U+FEFF), white
+ * space and the other default-ignorables (Hangul fillers, variation selectors). A name made only
+ * of them looks empty in every list; inside a name they are harmless (joiners build emoji).
+ */
+const INVISIBLE = /[\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
+/** Bidi embeddings, overrides and isolates reorder the text around them (U+202A-E, U+2066-9). */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 
 export const roomNameSchema = z
   .string()
@@ -29,32 +37,49 @@ export const roomNameSchema = z
     message: `must be at most ${ROOM_NAME_MAX_CHARACTERS} characters after trimming`,
   })
   .refine((name) => !CONTROL_CHARACTER.test(name), { message: 'must not contain control characters' })
+  .refine((name) => name.replace(INVISIBLE, '').length > 0, {
+    message: 'must contain a visible character',
+  })
+  .refine((name) => !BIDI_CONTROL.test(name), {
+    message:
+      'must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)',
+  })
   .meta({
-    description: `1-${ROOM_NAME_MAX_CHARACTERS} characters after trimming; no control characters.`,
+    description: `1-${ROOM_NAME_MAX_CHARACTERS} characters after trimming, at least one visible; no control characters, no bidi overrides or isolates.`,
     maxLength: ROOM_NAME_MAX_CHARACTERS,
     example: 'Blood pressure questions',
   });
 
-const jsonDepth = (value: unknown): number =>
-  value !== null && typeof value === 'object'
-    ? 1 + Math.max(0, ...Object.values(value as Record<string, unknown>).map(jsonDepth))
-    : 0;
+/** Whether `value` nests deeper than `limit`, walked without recursion (depth is client-chosen). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const depth = next.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return false;
+}
 
 export const metadataSchema = z
   .record(z.string(), z.unknown())
   .superRefine((metadata, ctx) => {
+    // Depth first: it is checked without recursion, and bounds what JSON.stringify walks next.
+    if (nestsDeeperThan(metadata, METADATA_MAX_DEPTH)) {
+      ctx.addIssue({ code: 'custom', message: `must nest at most ${METADATA_MAX_DEPTH} levels deep` });
+      return;
+    }
     const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
     if (bytes > METADATA_MAX_BYTES) {
       ctx.addIssue({
         code: 'custom',
         message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON (got ${bytes})`,
       });
-    } else if (jsonDepth(metadata) > METADATA_MAX_DEPTH) {
-      ctx.addIssue({ code: 'custom', message: `must nest at most ${METADATA_MAX_DEPTH} levels deep` });
     }
   })
   .meta({
-    description: `A JSON object of at most ${METADATA_MAX_BYTES} bytes (its JSON text, UTF-8), stored and returned as given.`,
+    description: `A JSON object of at most ${METADATA_MAX_BYTES} bytes (its JSON text, UTF-8), nested at most ${METADATA_MAX_DEPTH} levels, stored and returned exactly as given; JSON whose value would change in storage (numbers a 64-bit double cannot hold exactly, duplicate or __proto__ keys, lone surrogates) is refused with 400.`,
     example: { tags: ['cardiology'], color: 'blue' },
   });
 

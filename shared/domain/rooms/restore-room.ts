@@ -25,7 +25,7 @@ export async function restoreRoom(
     case 'restored':
       return { ...room, is_deleted: false, deleted_at: null, purge_after: null };
     case 'not-found':
-      throw roomNotFound();
+      return afterLostRace(deps, userId, roomId);
     case 'room-limit':
       throw new DomainError(
         'ROOM_LIMIT_REACHED',
@@ -36,4 +36,28 @@ export async function restoreRoom(
         retryAfterSeconds: 1,
       });
   }
+}
+
+const retryableConflict = () =>
+  new DomainError('CONFLICT', 'The room changed while it was being restored; retry.', {
+    retryAfterSeconds: 1,
+  });
+
+/**
+ * The restore's condition failed after the read saw a deleted room: another request changed it
+ * in between. Timeline of ten parallel restores: all ten read "deleted", one commits, nine fail
+ * the condition. Those nine must not answer 404 for a room that is live: they read it again and
+ * answer it (the restore they wanted happened). A room deleted again in between is a retryable
+ * 409; only a room that is gone or past its window is 404.
+ */
+async function afterLostRace(
+  deps: Pick<RoomDeps, 'rooms' | 'clock'>,
+  userId: string,
+  roomId: string,
+): Promise<RoomRecord> {
+  const now = await deps.rooms.find(userId, roomId);
+  if (!now) throw roomNotFound();
+  if (!now.is_deleted) return now;
+  if (now.purge_after && now.purge_after > deps.clock.now().toISOString()) throw retryableConflict();
+  throw roomNotFound();
 }

@@ -22,6 +22,17 @@ describe('the local route matcher', () => {
     expect(matcher.match('POST', '/api/rooms/r1/restore')?.route.id).toBe('restoreRoom');
   });
 
+  it.each(['%ZZ', '%', 'room%2', '%C0%AF', '%E0%80%80', '%ED%A0%80'])(
+    'marks a parameter that is not valid percent-encoded UTF-8 (%s) as malformed instead of throwing',
+    (segment) => {
+      expect(matcher.match('GET', `/api/rooms/${segment}`)).toEqual({
+        route: expect.objectContaining({ id: 'getRoom' }),
+        pathParameters: undefined,
+        malformed: true,
+      });
+    },
+  );
+
   it('prefers a literal segment over a parameter, as API Gateway does', () => {
     expect(matcher.match('GET', '/api/rooms/search')?.route.id).toBe('searchRooms');
   });

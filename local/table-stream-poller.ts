@@ -26,7 +26,7 @@ export interface StreamConsumer {
   /** A record passes when any pattern matches it (as a mapping's filters). */
   readonly filters: readonly FilterPattern[];
   readonly batchSize: number;
-  invoke(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse | undefined | void>;
+  invoke(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse | undefined>;
   readonly context: () => Context;
 }
 

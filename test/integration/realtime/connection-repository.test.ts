@@ -38,7 +38,9 @@ describe('connection slots (at most 20 open connections per user)', () => {
     const { connections } = repository();
     const user = newUser();
 
-    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, n) => open(connections, user, `p${n}`)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => open(connections, user, `p${n}`)),
+    );
 
     expect(outcomes.filter((outcome) => outcome.kind === 'opened')).toHaveLength(20);
     expect(await connections.listOpen(user)).toHaveLength(20);

@@ -60,7 +60,10 @@ function connectionsOf(ids: readonly string[], endpoints: Record<string, string>
   return { store, open };
 }
 
-function deps(store: ConnectionStore, sleep = vi.fn(async () => undefined)): FanOutDeps & { sleep: typeof sleep } {
+function deps(
+  store: ConnectionStore,
+  sleep = vi.fn(async () => undefined),
+): FanOutDeps & { sleep: typeof sleep } {
   return {
     connections: store,
     poster: createManagementApiPoster({ region: 'us-east-1' }),
@@ -71,7 +74,9 @@ function deps(store: ConnectionStore, sleep = vi.fn(async () => undefined)): Fan
 }
 
 const postsTo = (connectionId: string) =>
-  management.commandCalls(PostToConnectionCommand).filter((call) => call.args[0].input.ConnectionId === connectionId);
+  management
+    .commandCalls(PostToConnectionCommand)
+    .filter((call) => call.args[0].input.ConnectionId === connectionId);
 
 beforeEach(() => management.reset());
 afterEach(() => management.reset());
@@ -85,7 +90,10 @@ describe('deliverFrames (fan-out to every open connection of the user)', () => {
 
     expect(report).toMatchObject({ frames: 2, connections: 2, sent: 4, gone: 0, failed: [] });
     for (const id of ['c1', 'c2']) {
-      expect(postsTo(id).map((call) => JSON.parse(String(call.args[0].input.Data)).room_id)).toEqual(['r1', 'r2']);
+      expect(postsTo(id).map((call) => JSON.parse(String(call.args[0].input.Data)).room_id)).toEqual([
+        'r1',
+        'r2',
+      ]);
     }
     expect(store.listOpen).toHaveBeenCalledWith('alice');
   });
@@ -136,7 +144,9 @@ describe('deliverFrames (fan-out to every open connection of the user)', () => {
 
   it('does not retry a post refused for good (403), and does not delete that connection', async () => {
     management.on(PostToConnectionCommand).resolves({});
-    management.on(PostToConnectionCommand, { ConnectionId: 'bad' }).rejects(new ForbiddenException(meta(403)));
+    management
+      .on(PostToConnectionCommand, { ConnectionId: 'bad' })
+      .rejects(new ForbiddenException(meta(403)));
     const { store } = connectionsOf(['bad', 'c1']);
 
     const report = await deliverFrames(deps(store), { userId: 'alice', frames: [frame('r1')] });

@@ -100,7 +100,9 @@ describe('frames built from chat table changes', () => {
   });
 
   it('room.updated: a live room whose visible fields changed; silent when nothing visible changed', () => {
-    const renamed = framesOf(record('MODIFY', roomKey, { oldImage: room, newImage: { ...room, room_name: 'BP' } }));
+    const renamed = framesOf(
+      record('MODIFY', roomKey, { oldImage: room, newImage: { ...room, room_name: 'BP' } }),
+    );
     const bookkeeping = framesOf(
       record('MODIFY', roomKey, { oldImage: room, newImage: { ...room, sessions_ended_at: AT } }),
     );
@@ -126,7 +128,9 @@ describe('frames built from chat table changes', () => {
   it("no frame for a purged room or for a deleted room's bookkeeping", () => {
     expect(framesOf(record('REMOVE', roomKey, { oldImage: deletedRoom }))).toBeUndefined();
     expect(
-      framesOf(record('MODIFY', roomKey, { oldImage: deletedRoom, newImage: { ...deletedRoom, message_count: 3 } })),
+      framesOf(
+        record('MODIFY', roomKey, { oldImage: deletedRoom, newImage: { ...deletedRoom, message_count: 3 } }),
+      ),
     ).toBeUndefined();
   });
 
@@ -202,7 +206,9 @@ describe('frames built from chat table changes', () => {
   });
 
   it('nothing for items users are not told about (counters, rate windows, idempotency records)', () => {
-    expect(framesOf(record('MODIFY', keys.counters('alice'), { oldImage: {}, newImage: {} }))).toBeUndefined();
+    expect(
+      framesOf(record('MODIFY', keys.counters('alice'), { oldImage: {}, newImage: {} })),
+    ).toBeUndefined();
     expect(
       framesOf(record('INSERT', keys.rateWindow('alice', 'ROOM_CREATE', '2026'), { newImage: { count: 1 } })),
     ).toBeUndefined();
@@ -253,10 +259,14 @@ describe('frames built from ActiveStreams table changes', () => {
 
   it('nothing for heartbeats, slots, the stream record removed, or a request already ended', () => {
     const streamKey = keys.stream('alice', 'stream_1');
-    expect(framesOf(record('MODIFY', streamKey, { oldImage: streamItem, newImage: streamItem }))).toBeUndefined();
+    expect(
+      framesOf(record('MODIFY', streamKey, { oldImage: streamItem, newImage: streamItem })),
+    ).toBeUndefined();
     expect(framesOf(record('REMOVE', streamKey, { oldImage: streamItem }))).toBeUndefined();
     expect(
-      framesOf(record('INSERT', keys.streamSlot('alice', 0), { newImage: { stream_id: 's', lease_expires_at: 1 } })),
+      framesOf(
+        record('INSERT', keys.streamSlot('alice', 0), { newImage: { stream_id: 's', lease_expires_at: 1 } }),
+      ),
     ).toBeUndefined();
     expect(
       framesOf(

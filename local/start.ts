@@ -138,10 +138,13 @@ async function main(): Promise<void> {
   // Table streams → the stream-triggered functions, as event source mappings would call them.
   const runsJobs = settings.LOCAL_STREAM_JOBS ?? !settings.DYNAMODB_ENDPOINT;
   const streamsClient = createStreamsClient(endpoint, config.AWS_REGION);
-  for (const [definition, tableName] of [
-    [chatTable, tables.chat],
-    [streamsTable, tables.streams],
-  ] as const) {
+  const polledTables = settings.LOCAL_TABLE_STREAMS
+    ? ([
+        [chatTable, tables.chat],
+        [streamsTable, tables.streams],
+      ] as const)
+    : [];
+  for (const [definition, tableName] of polledTables) {
     const poller = await startTableStreamPoller({
       client,
       streamsClient,
@@ -168,7 +171,11 @@ async function main(): Promise<void> {
     databaseNote,
     token,
     user: settings.LOCAL_DEMO_USER,
-    jobsNote: runsJobs ? 'run here' : 'left to the gateway that owns DynamoDB Local (LOCAL_STREAM_JOBS)',
+    jobsNote: !settings.LOCAL_TABLE_STREAMS
+      ? 'off (LOCAL_TABLE_STREAMS=false): no WebSocket events, no history deletion'
+      : runsJobs
+        ? 'run here'
+        : 'left to the gateway that owns DynamoDB Local (LOCAL_STREAM_JOBS)',
   });
 }
 

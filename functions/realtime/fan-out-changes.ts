@@ -10,7 +10,7 @@ import {
   publishMetricsIfAny,
 } from '../../shared/observability/powertools';
 import { framesOfRecord } from '../../shared/realtime/change-subscriptions';
-import { deliverFrames } from '../../shared/realtime/fan-out';
+import { deliverFrames, type FanOutDeps, listingOncePerUser } from '../../shared/realtime/fan-out';
 import type { UserFrames } from '../../shared/realtime/frames';
 import { fanOutDependencies } from '../../shared/realtime/realtime-dependencies';
 
@@ -40,10 +40,13 @@ function framesOf(record: DynamoDBRecord): UserFrames | undefined {
   }
 }
 
+/** Per invocation: each user's connections are listed once for the whole batch. */
+let batchDeps: FanOutDeps = deps;
+
 async function deliver(record: DynamoDBRecord): Promise<void> {
   const change = framesOf(record);
   if (!change) return;
-  const report = await deliverFrames(deps, change);
+  const report = await deliverFrames(batchDeps, change);
   metrics.addMetric('WebSocketEventsSent', 'Count', report.sent);
   if (report.gone > 0) metrics.addMetric('WebSocketConnectionsGone', 'Count', report.gone);
   if (report.failed.length > 0) metrics.addMetric('WebSocketPostFailures', 'Count', report.failed.length);
@@ -61,6 +64,7 @@ async function deliver(record: DynamoDBRecord): Promise<void> {
 
 export const handler = middy(
   async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+    batchDeps = { ...deps, connections: listingOncePerUser(deps.connections) };
     try {
       return await processPartialResponse(event, deliver, processor, { context, processInParallel: false });
     } finally {

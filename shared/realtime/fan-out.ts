@@ -102,3 +102,33 @@ export async function deliverFrames(deps: FanOutDeps, change: UserFrames): Promi
   );
   return { frames: payloads.length, connections: connections.length, sent, gone, failed };
 }
+
+/**
+ * The connections port, listing each user's connections once: for the records of one batch
+ * (a fraction of a second of changes). A gone connection is dropped from the cached list too.
+ */
+export function listingOncePerUser(store: ConnectionStore): ConnectionStore {
+  const listed = new Map<string, Promise<OpenConnection[]>>();
+  return {
+    open: (input) => store.open(input),
+    async close(userId, connectionId) {
+      await store.close(userId, connectionId);
+      const cached = listed.get(userId);
+      if (cached)
+        listed.set(
+          userId,
+          cached.then((list) => list.filter((connection) => connection.connectionId !== connectionId)),
+        );
+    },
+    listOpen(userId) {
+      let list = listed.get(userId);
+      if (!list) {
+        list = store.listOpen(userId);
+        // A failed listing is not remembered: the record is retried and lists again.
+        list.catch(() => listed.delete(userId));
+        listed.set(userId, list);
+      }
+      return list;
+    },
+  };
+}

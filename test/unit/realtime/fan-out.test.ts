@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionStore, OpenConnection } from '../../../shared/realtime/connections';
-import { deliverFrames, type FanOutDeps } from '../../../shared/realtime/fan-out';
+import { deliverFrames, type FanOutDeps, listingOncePerUser } from '../../../shared/realtime/fan-out';
 import type { EventFrame } from '../../../shared/realtime/frames';
 import { createManagementApiPoster } from '../../../shared/realtime/management-api-poster';
 
@@ -191,5 +191,21 @@ describe('deliverFrames (fan-out to every open connection of the user)', () => {
     vi.mocked(store.listOpen).mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
 
     await expect(deliverFrames(deps(store), { userId: 'alice', frames: [frame('r1')] })).rejects.toThrow();
+  });
+});
+
+describe('listingOncePerUser (the connections of a batch)', () => {
+  it('lists a user once for all the records of a batch, and forgets a gone connection', async () => {
+    management.on(PostToConnectionCommand).resolves({});
+    management.on(PostToConnectionCommand, { ConnectionId: 'stale' }).rejects(gone());
+    const { store } = connectionsOf(['c1', 'stale']);
+    const batch = { ...deps(store), connections: listingOncePerUser(store) };
+
+    await deliverFrames(batch, { userId: 'alice', frames: [frame('r1')] });
+    const second = await deliverFrames(batch, { userId: 'alice', frames: [frame('r2')] });
+
+    expect(store.listOpen).toHaveBeenCalledTimes(1);
+    expect(second.connections).toBe(1);
+    expect(postsTo('stale')).toHaveLength(1);
   });
 });

@@ -27,6 +27,10 @@ import type { EventFrame } from './frames';
  *
  * A room's purge (REMOVE), a session's TTL clean-up and the messages a clear deletes make no
  * frame: the user was told when the room was deleted, the session expired, the history cleared.
+ *
+ * `at`: the time the item itself records for the change where it has one (a creation's
+ * `created_at`, a delete's `deleted_at`, a clear's `cleared_up_to`: milliseconds), else the
+ * stream record's time (seconds on AWS; DynamoDB Local rounds it further).
  */
 const historyJobSchema = z.object({
   room_id: z.string(),
@@ -42,10 +46,11 @@ const roomFrame = (
 
 function roomFrames(change: ChangeRecord, at: string): EventFrame[] {
   const after = change.newImage ? roomItemSchema.parse(change.newImage) : undefined;
-  if (change.eventName === 'INSERT' && after) return [roomFrame('room.created', at, after)];
+  if (change.eventName === 'INSERT' && after) return [roomFrame('room.created', after.created_at, after)];
   if (change.eventName !== 'MODIFY' || !after || !change.oldImage) return [];
   const before = roomItemSchema.parse(change.oldImage);
-  if (!before.is_deleted && after.is_deleted) return [roomFrame('room.deleted', at, after)];
+  if (!before.is_deleted && after.is_deleted)
+    return [roomFrame('room.deleted', after.deleted_at ?? at, after)];
   if (before.is_deleted && !after.is_deleted) return [roomFrame('room.restored', at, after)];
   if (after.is_deleted) return [];
   // Writes that change nothing the API shows (watermark bookkeeping, ...) stay silent.
@@ -59,7 +64,7 @@ function sessionFrames(change: ChangeRecord, at: string): EventFrame[] {
     return [
       {
         type: 'session.created',
-        at,
+        at: session.created_at,
         session_id: session.session_id,
         room_id: session.room_id,
         data: toSessionView(session, sessionPolicy),
@@ -87,7 +92,7 @@ function messageFrames(change: ChangeRecord, at: string): EventFrame[] {
   return [
     {
       type: 'message.created',
-      at,
+      at: message.created_at,
       room_id: message.room_id,
       session_id: message.session_id,
       message_id: message.message_id,
@@ -102,7 +107,7 @@ function historyClearedFrames(change: ChangeRecord, at: string): EventFrame[] {
   return [
     {
       type: 'history.cleared',
-      at,
+      at: job.cleared_up_to,
       room_id: job.room_id,
       data: { room_id: job.room_id, agent_type: job.agent_type ?? null, cleared_up_to: job.cleared_up_to },
     },

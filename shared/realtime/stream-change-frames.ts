@@ -18,6 +18,7 @@ const startedSchema = z.object({
   session_id: z.string(),
   room_id: z.string(),
   request_id: z.string(),
+  started_at: z.number().optional(),
 });
 
 const requestSchema = z.object({
@@ -25,7 +26,12 @@ const requestSchema = z.object({
   session_id: z.string(),
   room_id: z.string().optional(),
   status: z.enum(['running', 'complete', 'cancelled', 'interrupted', 'error']),
+  ended_at: z.number().optional(),
 });
+
+/** The item's own epoch-ms time of the change when it has one, else the record's. */
+const timeOf = (epochMs: number | undefined, fallback: string) =>
+  epochMs === undefined ? fallback : new Date(epochMs).toISOString();
 
 /** The request record says `complete` (as a message's status); a stream's status says `completed`. */
 const streamStatusOf = {
@@ -38,8 +44,8 @@ const streamStatusOf = {
 export function streamChangeFrames(change: ChangeRecord): EventFrame[] {
   const at = change.at.toISOString();
   if (change.sk.startsWith(keyPrefixes.stream) && change.eventName === 'INSERT' && change.newImage) {
-    const stream = startedSchema.parse(change.newImage);
-    return [{ type: 'stream.started', at, ...stream, data: stream }];
+    const { started_at: startedAt, ...stream } = startedSchema.parse(change.newImage);
+    return [{ type: 'stream.started', at: timeOf(startedAt, at), ...stream, data: stream }];
   }
   if (
     change.sk.startsWith(keyPrefixes.chatRequest) &&
@@ -53,7 +59,7 @@ export function streamChangeFrames(change: ChangeRecord): EventFrame[] {
     return [
       {
         type: 'stream.ended',
-        at,
+        at: timeOf(after.ended_at, at),
         stream_id: after.stream_id,
         session_id: after.session_id,
         ...(after.room_id ? { room_id: after.room_id } : {}),

@@ -92,7 +92,7 @@ describe('frames built from chat table changes', () => {
     expect(result?.frames).toEqual([
       {
         type: 'room.created',
-        at: AT,
+        at: room.created_at,
         room_id: 'room_1',
         data: expect.objectContaining({ room_id: 'room_1', room_name: 'Sleep', metadata: { color: 'red' } }),
       },
@@ -117,11 +117,12 @@ describe('frames built from chat table changes', () => {
     const deleted = framesOf(record('MODIFY', roomKey, { oldImage: room, newImage: deletedRoom }));
     const restored = framesOf(record('MODIFY', roomKey, { oldImage: deletedRoom, newImage: room }));
 
-    expect(deleted?.frames.map((frame) => [frame.type, frame.data])).toEqual([
-      ['room.deleted', expect.objectContaining({ is_deleted: true })],
+    expect(deleted?.frames.map((frame) => [frame.type, frame.at, frame.data])).toEqual([
+      ['room.deleted', deletedRoom.deleted_at, expect.objectContaining({ is_deleted: true })],
     ]);
-    expect(restored?.frames.map((frame) => [frame.type, frame.data])).toEqual([
-      ['room.restored', expect.objectContaining({ is_deleted: false })],
+    // A restore records no time of its own: the stream record's.
+    expect(restored?.frames.map((frame) => [frame.type, frame.at, frame.data])).toEqual([
+      ['room.restored', AT, expect.objectContaining({ is_deleted: false })],
     ]);
   });
 
@@ -150,7 +151,7 @@ describe('frames built from chat table changes', () => {
     expect(created?.frames).toEqual([
       {
         type: 'session.created',
-        at: AT,
+        at: session.created_at,
         session_id: 'sess_1',
         room_id: 'room_1',
         data: expect.objectContaining({ session_id: 'sess_1', active_stream_id: null }),
@@ -177,7 +178,7 @@ describe('frames built from chat table changes', () => {
     expect(result?.frames).toEqual([
       {
         type: 'message.created',
-        at: AT,
+        at: message.created_at,
         room_id: 'room_1',
         session_id: 'sess_1',
         message_id: 'msg_1_q',
@@ -196,7 +197,7 @@ describe('frames built from chat table changes', () => {
     expect(all?.frames).toEqual([
       {
         type: 'history.cleared',
-        at: AT,
+        at: job.cleared_up_to,
         room_id: 'room_1',
         data: { room_id: 'room_1', agent_type: null, cleared_up_to: job.cleared_up_to },
       },
@@ -216,13 +217,18 @@ describe('frames built from chat table changes', () => {
 });
 
 describe('frames built from ActiveStreams table changes', () => {
-  it('stream.started: a stream registered', () => {
-    const result = framesOf(record('INSERT', keys.stream('alice', 'stream_1'), { newImage: streamItem }));
+  it('stream.started: a stream registered, at its started_at', () => {
+    const startedAt = Date.parse('2026-11-30T10:01:00.250Z');
+    const result = framesOf(
+      record('INSERT', keys.stream('alice', 'stream_1'), {
+        newImage: { ...streamItem, started_at: startedAt },
+      }),
+    );
 
     expect(result?.frames).toEqual([
       {
         type: 'stream.started',
-        at: AT,
+        at: '2026-11-30T10:01:00.250Z',
         stream_id: 'stream_1',
         session_id: 'sess_1',
         room_id: 'room_1',
@@ -241,14 +247,14 @@ describe('frames built from ActiveStreams table changes', () => {
     const result = framesOf(
       record('MODIFY', keys.chatRequest('alice', 'req_1'), {
         oldImage: { ...requestItem, status: 'running' },
-        newImage: { ...requestItem, status: stored },
+        newImage: { ...requestItem, status: stored, ended_at: Date.parse('2026-11-30T10:02:00.500Z') },
       }),
     );
 
     expect(result?.frames).toEqual([
       {
         type: 'stream.ended',
-        at: AT,
+        at: '2026-11-30T10:02:00.500Z',
         stream_id: 'stream_1',
         session_id: 'sess_1',
         room_id: 'room_1',

@@ -55,7 +55,9 @@ function roomFrames(change: ChangeRecord, at: string): EventFrame[] {
   if (after.is_deleted) return [];
   // Writes that change nothing the API shows (watermark bookkeeping, ...) stay silent.
   const changed = JSON.stringify(toRoomView(before)) !== JSON.stringify(toRoomView(after));
-  return changed ? [roomFrame('room.updated', at, after)] : [];
+  // A new message moves last_activity: that is the change's time.
+  const when = after.last_activity !== before.last_activity ? after.last_activity : at;
+  return changed ? [roomFrame('room.updated', when, after)] : [];
 }
 
 function sessionFrames(change: ChangeRecord, at: string): EventFrame[] {

@@ -113,6 +113,18 @@ describe('frames built from chat table changes', () => {
     expect(bookkeeping).toBeUndefined();
   });
 
+  it('room.updated by a new message is dated by the room’s new last_activity', () => {
+    const later = '2026-11-30T10:03:00.500Z';
+    const result = framesOf(
+      record('MODIFY', roomKey, {
+        oldImage: room,
+        newImage: { ...room, last_activity: later, message_count: 1, last_message_preview: 'Hi' },
+      }),
+    );
+
+    expect(result?.frames.map((frame) => [frame.type, frame.at])).toEqual([['room.updated', later]]);
+  });
+
   it('room.deleted and room.restored: the is_deleted transitions', () => {
     const deleted = framesOf(record('MODIFY', roomKey, { oldImage: room, newImage: deletedRoom }));
     const restored = framesOf(record('MODIFY', roomKey, { oldImage: deletedRoom, newImage: room }));

@@ -88,7 +88,7 @@ function sessionFrames(change: ChangeRecord, at: string): EventFrame[] {
   return [];
 }
 
-function messageFrames(change: ChangeRecord, at: string): EventFrame[] {
+function messageFrames(change: ChangeRecord): EventFrame[] {
   if (change.eventName !== 'INSERT' || !change.newImage) return [];
   const message = messageItemSchema.parse(change.newImage);
   return [
@@ -103,7 +103,7 @@ function messageFrames(change: ChangeRecord, at: string): EventFrame[] {
   ];
 }
 
-function historyClearedFrames(change: ChangeRecord, at: string): EventFrame[] {
+function historyClearedFrames(change: ChangeRecord): EventFrame[] {
   if (change.eventName !== 'INSERT' || !change.newImage) return [];
   const job = historyJobSchema.parse(change.newImage);
   return [
@@ -121,7 +121,7 @@ export function chatChangeFrames(change: ChangeRecord): EventFrame[] {
   const at = change.at.toISOString();
   if (change.sk.startsWith(keyPrefixes.room)) return roomFrames(change, at);
   if (change.sk.startsWith(keyPrefixes.session)) return sessionFrames(change, at);
-  if (change.sk.startsWith(keyPrefixes.message)) return messageFrames(change, at);
-  if (change.sk.startsWith(keyPrefixes.historyClearJob)) return historyClearedFrames(change, at);
+  if (change.sk.startsWith(keyPrefixes.message)) return messageFrames(change);
+  if (change.sk.startsWith(keyPrefixes.historyClearJob)) return historyClearedFrames(change);
   return [];
 }

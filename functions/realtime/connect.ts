@@ -22,7 +22,14 @@ export const handler = middy(async (rawEvent: unknown): Promise<APIGatewayProxyR
   publishMetricsIfAny();
   if (outcome.kind === 'limit-reached') {
     logger.info('WebSocket connection refused: connection limit reached');
-    return { statusCode: 429, body: JSON.stringify(errorFrame('CONNECTION_LIMIT_REACHED')) };
+    return {
+      statusCode: 429,
+      body: JSON.stringify(
+        errorFrame(
+          'CONNECTION_LIMIT_REACHED: a user may have at most MAX_CONNECTIONS_PER_USER open connections.',
+        ),
+      ),
+    };
   }
   logger.info('WebSocket connected');
   return { statusCode: 200 };

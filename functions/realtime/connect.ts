@@ -2,9 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { hashUserId, logger, metrics, publishMetricsIfAny } from '../../shared/observability/powertools';
-import { errorFrame } from '../../shared/realtime/frames';
 import { connectionStore, managementEndpoint } from '../../shared/realtime/realtime-dependencies';
-import { routeEventSchema } from '../../shared/realtime/websocket-events';
+import { errorFrame, routeEventSchema } from '../../shared/realtime/websocket-events';
 
 /**
  * `$connect`, after the authorizer: records the connection in one of the user's slots, or

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { errorFrame, pongFrame } from '../../shared/realtime/frames';
-import { clientMessageSchema, routeEventSchema } from '../../shared/realtime/websocket-events';
+import {
+  clientMessageSchema,
+  errorFrame,
+  pongFrame,
+  routeEventSchema,
+} from '../../shared/realtime/websocket-events';
 
 /**
  * `$default`: every client message. The route returns its response to the client (a two-way

@@ -82,10 +82,6 @@ export type EventType = EventFrame['type'];
 
 export const eventTypes = eventFrameSchema.options.map((option) => option.shape.type.value) as EventType[];
 
-/** Answers to what a client sends: `{"action":"ping"}` → pong; anything else → error. */
-export const pongFrame = { type: 'pong' } as const;
-export const errorFrame = (message: string) => ({ type: 'error', message }) as const;
-
 /** The frames one change produces, and whose connections they go to. */
 export interface UserFrames {
   readonly userId: string;

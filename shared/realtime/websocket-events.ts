@@ -22,6 +22,13 @@ export const routeEventSchema = z.object({
 });
 export type RouteEvent = z.output<typeof routeEventSchema>;
 
+/**
+ * Answers to what a client sends: `{"action":"ping"}` → pong; anything else → error. (Here, not
+ * beside the event frames: the route handlers then bundle no Room/Session/Message schemas.)
+ */
+export const pongFrame = { type: 'pong' } as const;
+export const errorFrame = (message: string) => ({ type: 'error', message }) as const;
+
 /** What a client may send: `{"action":"ping"}` (API Gateway's default route selection reads `action`). */
 export const clientMessageSchema = z.strictObject({ action: z.literal('ping') });
 

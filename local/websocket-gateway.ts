@@ -185,7 +185,32 @@ export async function startLocalWebSocketGateway(
     const status = statusOf(connected);
     if (status < 200 || status >= 300) return rejectUpgrade(socket, status, bodyOf(connected) ?? '');
 
+    // $disconnect once, whether the socket closes after the upgrade or the client left during it.
+    let disconnected = false;
+    const disconnect = (code: number, reason: string) => {
+      if (disconnected) return;
+      disconnected = true;
+      connections.delete(connectionId);
+      invoke(route('$disconnect'), {
+        headers,
+        requestContext: {
+          ...requestContext('$disconnect', 'DISCONNECT', connectionId, domainName, identity),
+          disconnectStatusCode: code,
+          disconnectReason: reason,
+          authorizer,
+        },
+        isBase64Encoded: false,
+      }).catch((error: unknown) => {
+        console.error('[websocket] $disconnect failed:', (error as Error)?.stack ?? error);
+      });
+    };
+    if (socket.destroyed) return disconnect(1006, 'Closed during the handshake');
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) disconnect(1006, 'Closed during the handshake');
+    });
     wss.handleUpgrade(request, socket, head, (ws) => {
+      upgraded = true;
       const now = Date.now();
       connections.set(connectionId, {
         socket: ws,
@@ -218,21 +243,7 @@ export async function startLocalWebSocketGateway(
             if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ message: 'Internal server error' }));
           });
       });
-      ws.on('close', (code, reason) => {
-        connections.delete(connectionId);
-        invoke(route('$disconnect'), {
-          headers,
-          requestContext: {
-            ...requestContext('$disconnect', 'DISCONNECT', connectionId, domainName, identity),
-            disconnectStatusCode: code,
-            disconnectReason: reason.toString(),
-            authorizer,
-          },
-          isBase64Encoded: false,
-        }).catch((error: unknown) => {
-          console.error('[websocket] $disconnect failed:', (error as Error)?.stack ?? error);
-        });
-      });
+      ws.on('close', (code, reason) => disconnect(code, reason.toString()));
     });
   }
 

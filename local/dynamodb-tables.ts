@@ -15,11 +15,13 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   chatTable,
+  connectionsTable,
   type KeyAttribute,
   streamsTable,
   type TableDefinition,
@@ -34,8 +36,12 @@ export interface LocalTable {
 const TABLE_ACTIVE_TIMEOUT_SECONDS = 60;
 
 /** Table names for the local mode; tests pass a prefix (prepended as is) to isolate their runs. */
-export function localTableNames(prefix = ''): { chat: string; streams: string } {
-  return { chat: `${prefix}${chatTable.localName}`, streams: `${prefix}${streamsTable.localName}` };
+export function localTableNames(prefix = ''): { chat: string; streams: string; connections: string } {
+  return {
+    chat: `${prefix}${chatTable.localName}`,
+    streams: `${prefix}${streamsTable.localName}`,
+    connections: `${prefix}${connectionsTable.localName}`,
+  };
 }
 
 /** Creates each missing table, waits until it is ACTIVE and makes sure TTL is on. Safe to run concurrently. */
@@ -47,6 +53,15 @@ async function ensureTable(client: DynamoDBClient, { definition, name }: LocalTa
   const existing = await describeTable(client, name);
   if (existing) assertMatchesDefinition(existing, definition, name);
   else await createTable(client, definition, name);
+  if (existing && definition.stream && !existing.StreamSpecification?.StreamEnabled) {
+    // A table kept from before its definition gained a stream (a `.data` folder): turn it on.
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream },
+      }),
+    );
+  }
   await waitUntilTableExists(
     { client, maxWaitTime: TABLE_ACTIVE_TIMEOUT_SECONDS, minDelay: 1, maxDelay: 2 },
     { TableName: name },

@@ -19,6 +19,25 @@ export const localSettingsSchema = z.object({
   LOCAL_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** The user whose ready-to-paste token `npm start` prints. */
   LOCAL_DEMO_USER: z.string().min(1).default('alice'),
+  /**
+   * Read the tables' change streams (WebSocket events, stream-triggered jobs). `false` only for
+   * measurements that count one function's DynamoDB calls (`npm run bench`).
+   */
+  LOCAL_TABLE_STREAMS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+  /** How often the table stream poller reads an idle stream (ms). */
+  LOCAL_STREAM_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+  /**
+   * Run the stream-triggered background jobs (history deletion) in this process. Default: when
+   * this process started DynamoDB Local; a gateway joining with DYNAMODB_ENDPOINT leaves them to it
+   * (a job must run once per change, as its single event source mapping does on AWS).
+   */
+  LOCAL_STREAM_JOBS: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1')),
 });
 
 export type LocalSettings = z.infer<typeof localSettingsSchema>;

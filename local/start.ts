@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
-import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import { chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
 import { renderApiReferencePage } from '../shared/openapi/api-reference-page';
 import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
@@ -21,6 +21,9 @@ import { ensureTables, localTableNames } from './dynamodb-tables';
 import { startGateway } from './gateway';
 import { jwksOf, loadOrCreateSigningKey, mintToken } from './local-issuer';
 import { parseLocalSettings } from './local-settings';
+import { streamConsumersFor } from './table-stream-consumers';
+import { createStreamsClient, startTableStreamPoller } from './table-stream-poller';
+import { startLocalWebSocketGateway } from './websocket-gateway';
 
 /**
  * `npm start`: DynamoDB Local (or DYNAMODB_ENDPOINT), the tables from their definitions, the
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
   const tables = {
     chat: process.env.CHAT_TABLE_NAME ?? defaults.chat,
     streams: process.env.STREAMS_TABLE_NAME ?? defaults.streams,
+    connections: process.env.CONNECTIONS_TABLE_NAME ?? defaults.connections,
   };
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -80,8 +84,8 @@ async function main(): Promise<void> {
   await ensureTables(client, [
     { definition: chatTable, name: tables.chat },
     { definition: streamsTable, name: tables.streams },
+    { definition: connectionsTable, name: tables.connections },
   ]);
-  client.destroy();
 
   let keyFile = settings.LOCAL_SIGNING_KEY_FILE;
   if (!keyFile && settings.DYNAMODB_IN_MEMORY) {
@@ -92,12 +96,18 @@ async function main(): Promise<void> {
   keyFile ??= join(dataDir, 'local-signing-key.pem');
   const signingKey = loadOrCreateSigningKey(keyFile);
 
+  // The WebSocket API's local stand-in: its management API (where the fan-out posts) has an
+  // endpoint of its own per process, so it exists before the handlers' configuration is set.
+  const webSocket = await startLocalWebSocketGateway({ repoRoot });
+
   // The handlers' configuration, exactly as CDK sets it on AWS but for the local parts.
   Object.assign(process.env, {
     STAGE: process.env.STAGE ?? 'local',
     APP_VERSION: version,
     CHAT_TABLE_NAME: tables.chat,
     STREAMS_TABLE_NAME: tables.streams,
+    CONNECTIONS_TABLE_NAME: tables.connections,
+    WEBSOCKET_MANAGEMENT_ENDPOINT: webSocket.managementEndpoint,
     DYNAMODB_ENDPOINT: endpoint,
     AUTH_MODE: 'local',
     LOCAL_JWKS: jwksOf(signingKey),
@@ -123,6 +133,33 @@ async function main(): Promise<void> {
     },
   });
   cleanups.push(() => gateway.close());
+  webSocket.attach(gateway.server);
+  cleanups.push(() => webSocket.close());
+
+  // Table streams → the stream-triggered functions, as event source mappings would call them.
+  const runsJobs = settings.LOCAL_STREAM_JOBS ?? !settings.DYNAMODB_ENDPOINT;
+  const streamsClient = createStreamsClient(endpoint, config.AWS_REGION);
+  const polledTables = settings.LOCAL_TABLE_STREAMS
+    ? ([
+        [chatTable, tables.chat],
+        [streamsTable, tables.streams],
+      ] as const)
+    : [];
+  for (const [definition, tableName] of polledTables) {
+    const poller = await startTableStreamPoller({
+      client,
+      streamsClient,
+      tableName,
+      region: config.AWS_REGION,
+      pollIntervalMs: settings.LOCAL_STREAM_POLL_INTERVAL_MS,
+      consumers: streamConsumersFor(definition, { repoRoot, jobs: runsJobs }),
+    });
+    cleanups.push(() => poller.stop());
+  }
+  cleanups.push(() => {
+    streamsClient.destroy();
+    client.destroy();
+  });
 
   const token = mintToken(signingKey, {
     sub: settings.LOCAL_DEMO_USER,
@@ -130,21 +167,41 @@ async function main(): Promise<void> {
     audience: config.LOCAL_AUDIENCE,
     expiresInSeconds: 12 * 3600,
   });
-  printBanner({ url: gateway.url, databaseNote, token, user: settings.LOCAL_DEMO_USER });
+  printBanner({
+    url: gateway.url,
+    databaseNote,
+    token,
+    user: settings.LOCAL_DEMO_USER,
+    jobsNote: !settings.LOCAL_TABLE_STREAMS
+      ? 'off (LOCAL_TABLE_STREAMS=false): no WebSocket events, no history deletion'
+      : runsJobs
+        ? 'run here'
+        : 'left to the gateway that owns DynamoDB Local (LOCAL_STREAM_JOBS)',
+  });
 }
 
-function printBanner(info: { url: string; databaseNote: string; token: string; user: string }): void {
+function printBanner(info: {
+  url: string;
+  databaseNote: string;
+  token: string;
+  user: string;
+  jobsNote: string;
+}): void {
   const { url } = info;
+  const ws = `${url.replace(/^http/, 'ws')}/ws`;
   console.log(`CareGuide local gateway listening on ${url}
 
   API            ${url}   (routes: ${url}/docs, OpenAPI: ${url}/openapi.json)
+  WebSocket      ${ws}?token=<JWT>   (events of the token's user: docs/websocket.md)
   Database       ${info.databaseNote}
+  Stream jobs    ${info.jobsNote}
   Sign-in        local issuer; POST ${url}/local/token {"user_id": "..."} mints a token
 
 A token for user "${info.user}", valid 12 hours — paste it into another terminal:
 
   export TOKEN=${info.token}
   export API=${url}
+  export WS=${ws}
 
 Then try:
 

@@ -441,6 +441,8 @@ const gatewayEnv = (endpoint: string, keyFile: string, tables: Record<string, st
   POWERTOOLS_LOG_LEVEL: 'INFO',
   // Plenty of room for the benchmark's users.
   ROOM_CREATE_LIMIT_PER_HOUR: '1000',
+  // The WebSocket fan-out's stream reads would count as the answer's calls (scripts/bench-ws.ts measures it).
+  LOCAL_TABLE_STREAMS: 'false',
 });
 
 // ---------------------------------------------------------------------------------------------

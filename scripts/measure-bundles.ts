@@ -8,6 +8,11 @@ import { bundleHandler, ESBUILD_TARGET } from '../infra/bundling';
 import { maintenanceJobs } from '../infra/maintenance-jobs';
 import { fromRepoRoot } from '../infra/paths';
 import { DEFAULT_BEDROCK_MODEL_ID } from '../shared/config/config-schema';
+import {
+  webSocketAuthorizer,
+  webSocketFanOut,
+  webSocketRoutes,
+} from '../shared/realtime/websocket-functions';
 import { deployedRoutes } from '../shared/routes/route-table';
 
 /**
@@ -21,7 +26,7 @@ import { deployedRoutes } from '../shared/routes/route-table';
  * Writes bench-results/bundles.json. scripts/bench.ts calls `measureBundles()`.
  */
 
-export type HandlerKind = 'http' | 'stream' | 'maintenance';
+export type HandlerKind = 'http' | 'stream' | 'maintenance' | 'websocket';
 
 export interface BundleEntry {
   /** Route or job id. */
@@ -82,6 +87,8 @@ export function bundleEntries(): BundleEntry[] {
   }));
   for (const job of maintenanceJobs)
     entries.push({ id: job.id, kind: 'maintenance', entry: job.handler.entry });
+  for (const fn of [webSocketAuthorizer, ...webSocketRoutes, webSocketFanOut])
+    entries.push({ id: fn.id, kind: 'websocket', entry: fn.handler.entry });
   return entries;
 }
 
@@ -114,6 +121,8 @@ const lambdaLikeEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
   COGNITO_CLIENT_ID: 'benchclient0000000000000000',
   CHAT_TABLE_NAME: 'bench-chat',
   STREAMS_TABLE_NAME: 'bench-streams',
+  CONNECTIONS_TABLE_NAME: 'bench-connections',
+  WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://bench.execute-api.us-east-1.amazonaws.com/bench',
   MODEL_PROVIDER: 'bedrock',
   BEDROCK_MODEL_ID: DEFAULT_BEDROCK_MODEL_ID,
 });

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { ServerSentEventParser } from '../shared/http/sse';
 import type { HttpMethod } from '../shared/routes/route-definition';
 import { routeTable } from '../shared/routes/route-table';
+import { type EventSocket, openSocket } from '../test/support/ws-client';
 
 /**
  * `npm run smoke -- <outputs.json> [--stack <name>]`: end-to-end checks against a deployed
@@ -16,6 +17,10 @@ import { routeTable } from '../shared/routes/route-table';
  * in the route table are skipped with a note; each step prints PASS, FAIL or SKIP, and the
  * process exits 1 when any step failed. The checks leave nothing behind: the room they create
  * is deleted at the end (soft delete; the purge job removes it after the retention window).
+ *
+ * With a `WebSocketUrl` output (locally `ws://127.0.0.1:3000/ws`), a socket is opened before the
+ * room is created (a handshake without a token must fail with 401; ping → pong) and must receive
+ * the events of everything the checks do: room, session, stream, messages, the room's delete.
  */
 
 export type StepStatus = 'PASS' | 'FAIL' | 'SKIP';
@@ -31,6 +36,8 @@ export interface SmokeTargets {
   readonly stackName: string;
   readonly apiUrl: string;
   readonly streamUrl?: string;
+  /** `wss://<api>.execute-api.<region>.amazonaws.com/<stage>` (locally `ws://<gateway>/ws`). */
+  readonly webSocketUrl?: string;
 }
 
 export interface SmokeOptions {
@@ -45,7 +52,13 @@ export interface SmokeOptions {
   readonly timeoutMs?: number;
 }
 
-const stackOutputsSchema = z.object({ ApiUrl: z.url(), StreamUrl: z.url().optional() }).loose();
+const stackOutputsSchema = z
+  .object({
+    ApiUrl: z.url(),
+    StreamUrl: z.url().optional(),
+    WebSocketUrl: z.url({ protocol: /^wss?$/ }).optional(),
+  })
+  .loose();
 const outputsFileSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
 
 /** The targets of one stack in an outputs file; `stackName` picks one when the file holds several. */
@@ -65,8 +78,16 @@ export function readOutputs(file: string, stackName?: string): SmokeTargets {
     stackName: name,
     apiUrl: outputs.data.ApiUrl,
     ...(outputs.data.StreamUrl ? { streamUrl: outputs.data.StreamUrl } : {}),
+    ...(outputs.data.WebSocketUrl ? { webSocketUrl: outputs.data.WebSocketUrl } : {}),
   };
 }
+
+/** The WebSocket URL with the token in its query string (browsers cannot set headers). */
+const withToken = (url: string, token: string | undefined): string => {
+  const parsed = new URL(url);
+  if (token !== undefined) parsed.searchParams.set('token', token);
+  return parsed.toString();
+};
 
 /** `https://x.execute-api.../` + `/api/me` → `https://x.execute-api.../api/me`. */
 const join = (base: string, path: string): string => `${base.replace(/\/+$/, '')}${path}`;
@@ -111,6 +132,7 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
   let sessionId: string | undefined;
   let streamedAnswer = false;
   let stoppedAnswer = false;
+  let socket: EventSocket | undefined;
 
   const requestJson = async (
     method: string,
@@ -203,9 +225,12 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
   const needsToken = () => (token ? undefined : 'no token (set SMOKE_TOKEN; see the README)');
   const needsRoom = () => needsToken() ?? (roomId ? undefined : 'needs the room of "create room"');
   const needsSession = () => needsRoom() ?? (sessionId ? undefined : 'needs the session of "create session"');
+  const needsWebSocket = () =>
+    needsToken() ?? (targets.webSocketUrl ? undefined : 'no WebSocketUrl in the outputs');
 
   log(`CareGuide smoke test: ${targets.stackName}`);
   log(`  API ${targets.apiUrl}${targets.streamUrl ? `, stream ${targets.streamUrl}` : ', no stream URL'}`);
+  log(`  WebSocket ${targets.webSocketUrl ?? '(none)'}`);
 
   await step('health', { routes: [['GET', '/healthz']] }, async () => {
     const live = await requestJson('GET', join(targets.apiUrl, '/healthz'), { auth: false });
@@ -246,6 +271,23 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
     const me = await requestJson('GET', join(targets.apiUrl, '/api/me'));
     expectStatus(me, 200, 'GET /api/me');
     return `signed in as ${me.body?.data?.user_id}; no token → 401`;
+  });
+
+  await step('websocket', { when: needsWebSocket }, async () => {
+    const url = targets.webSocketUrl ?? '';
+    const anonymous = await openSocket(withToken(url, undefined));
+    if (anonymous.kind === 'open') {
+      await anonymous.socket.close();
+      throw new StepFailure('a handshake without a token was accepted');
+    }
+    if (anonymous.status !== 401) throw new StepFailure(`no token → ${anonymous.status}, expected 401`);
+    const opened = await openSocket(withToken(url, token));
+    if (opened.kind !== 'open')
+      throw new StepFailure(`the handshake with the token was refused: ${opened.status}`);
+    socket = opened.socket;
+    socket.send({ action: 'ping' });
+    await socket.waitFor((frame) => frame.type === 'pong', timeoutMs);
+    return 'connected; ping → pong; no token → 401';
   });
 
   await step('create room', { routes: [['POST', '/api/rooms']], when: needsToken }, async () => {
@@ -363,6 +405,43 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
     }
     return `room ${roomId} deleted${routeExists('GET', '/api/rooms/{room_id}') ? ', then 404' : ''}`;
   });
+
+  await step(
+    'websocket events',
+    { when: () => needsWebSocket() ?? (socket ? undefined : 'no socket') },
+    async () => {
+      const open = socket as EventSocket;
+      try {
+        const wanted = [
+          ...(roomId ? [{ type: 'room.created', room_id: roomId }] : []),
+          ...(sessionId ? [{ type: 'session.created', session_id: sessionId }] : []),
+          ...(streamedAnswer
+            ? [
+                { type: 'stream.started', session_id: sessionId },
+                { type: 'message.created', session_id: sessionId },
+                { type: 'stream.ended', session_id: sessionId },
+              ]
+            : []),
+          ...(roomId ? [{ type: 'room.deleted', room_id: roomId }] : []),
+        ];
+        for (const event of wanted) {
+          await open
+            .waitFor(
+              (frame) => Object.entries(event).every(([key, value]) => frame[key] === value),
+              Math.min(timeoutMs, 15_000),
+            )
+            .catch(() => {
+              throw new StepFailure(
+                `no ${event.type} event arrived (got: ${open.received.map((r) => r.frame.type).join(', ')})`,
+              );
+            });
+        }
+        return `${open.received.length} frames: ${[...new Set(open.received.map((r) => r.frame.type))].join(', ')}`;
+      } finally {
+        await open.close();
+      }
+    },
+  );
 
   const count = (status: StepStatus) => results.filter((result) => result.status === status).length;
   log(`${count('PASS')} passed, ${count('FAIL')} failed, ${count('SKIP')} skipped`);

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { filterPatternOf } from '../../shared/realtime/change-subscriptions';
 import type { DeployConfig } from '../deploy-config';
 import { type MaintenanceJob, maintenanceJobs } from '../maintenance-jobs';
 import { fromRepoRoot } from '../paths';
@@ -111,14 +112,11 @@ export class Maintenance extends Construct {
       const definition = accessTables[trigger.table];
       const table = data.tableFor(definition);
       fn.bindTableStream(table);
-      const pattern: Record<string, unknown> = { eventName: lambda.FilterRule.or(...trigger.eventNames) };
-      if (trigger.sortKeyPrefix !== undefined) {
-        const sortKey = definition.sortKey?.name;
-        if (!sortKey) throw new Error(`${job.id}: ${definition.constructId} has no sort key to filter on`);
-        pattern.dynamodb = {
-          Keys: { [sortKey]: { S: lambda.FilterRule.beginsWith(trigger.sortKeyPrefix) } },
-        };
-      }
+      // The same pattern the local stream poller applies (local/table-stream-consumers.ts).
+      const pattern = filterPatternOf(definition, {
+        eventNames: trigger.eventNames,
+        ...(trigger.sortKeyPrefix !== undefined ? { sortKeyPrefix: trigger.sortKeyPrefix } : {}),
+      });
       const eventSourceMapping = new lambda.EventSourceMapping(this, `${stem}EventSource`, {
         target: fn.function,
         eventSourceArn: table.tableStreamArn,

@@ -17,6 +17,8 @@ import type { ApiFunction } from './api-function';
 import type { Data } from './data';
 import type { Maintenance } from './maintenance';
 import type { Streaming } from './streaming';
+import type { WebSocket } from './websocket';
+import { webSocketAlarms, webSocketWidgets } from './websocket-monitoring';
 
 const PERIOD = Duration.minutes(5);
 
@@ -42,6 +44,8 @@ export interface MonitoringProps {
   readonly api: Api;
   readonly streaming: Streaming;
   readonly maintenance: Maintenance;
+  /** The real-time events API: its functions, alarms and dashboard row. */
+  readonly webSocket?: WebSocket;
   readonly thresholds?: MonitoringThresholds;
 }
 
@@ -53,6 +57,10 @@ const functionsOf = (props: MonitoringProps): Map<string, ApiFunction> => {
   for (const endpoint of props.streaming.endpoints.values())
     functions.set(stem(endpoint.function), endpoint.function);
   for (const job of props.maintenance.jobs.values()) functions.set(stem(job.function), job.function);
+  if (props.webSocket) {
+    const { authorizerFunction, routeFunctions, fanOut } = props.webSocket;
+    for (const fn of [authorizerFunction, ...routeFunctions.values(), fanOut]) functions.set(stem(fn), fn);
+  }
   return functions;
 };
 
@@ -206,7 +214,13 @@ export class Monitoring extends Construct {
       }
     }
 
+    if (props.webSocket) {
+      for (const { id: alarmId, metric, ...options } of webSocketAlarms(props.webSocket, iteratorAge))
+        this.addAlarm(alarmId, metric, options);
+    }
+
     this.dashboard = this.createDashboard(props, functions, appMetric);
+    if (props.webSocket) this.dashboard.addWidgets(...webSocketWidgets(props.webSocket));
   }
 
   /**

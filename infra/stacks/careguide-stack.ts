@@ -6,6 +6,7 @@ import { Data } from '../constructs/data';
 import { Maintenance } from '../constructs/maintenance';
 import { Monitoring } from '../constructs/monitoring';
 import { Streaming } from '../constructs/streaming';
+import { WebSocket } from '../constructs/websocket';
 import type { DeployConfig } from '../deploy-config';
 import type { MaintenanceJob } from '../maintenance-jobs';
 
@@ -18,11 +19,11 @@ export interface CareGuideStackProps extends StackProps {
 /**
  * The whole backend in one stack (DESIGN §2). It only composes constructs, one per concern,
  * handing each the construct objects it needs. The construct ids (`Data`, `Auth`, `Api`,
- * `Streaming`, `Maintenance`, `Monitoring`) are part of every resource's logical id: renaming
+ * `Streaming`, `Maintenance`, `WebSocket`, `Monitoring`) are part of every resource's logical id: renaming
  * `Data` or `Auth` would replace the tables and the user pool.
  *
  * Outputs (`cdk deploy --outputs-file`): ApiUrl, StreamUrl (one per stream route; `StreamUrl`
- * when there is one), UserPoolId, UserPoolClientId, Region, AlarmTopicArn, DashboardName —
+ * when there is one), WebSocketUrl, UserPoolId, UserPoolClientId, Region, AlarmTopicArn, DashboardName —
  * what scripts/smoke.ts and the README's deploy guide read.
  */
 export class CareGuideStack extends Stack {
@@ -31,6 +32,7 @@ export class CareGuideStack extends Stack {
   readonly api: Api;
   readonly streaming: Streaming;
   readonly maintenance: Maintenance;
+  readonly webSocket: WebSocket;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CareGuideStackProps) {
@@ -47,12 +49,14 @@ export class CareGuideStack extends Stack {
       auth: this.auth,
       ...(props.maintenanceJobs ? { jobs: props.maintenanceJobs } : {}),
     });
+    this.webSocket = new WebSocket(this, 'WebSocket', { config, data: this.data, auth: this.auth });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       data: this.data,
       api: this.api,
       streaming: this.streaming,
       maintenance: this.maintenance,
+      webSocket: this.webSocket,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
@@ -68,6 +72,10 @@ export class CareGuideStack extends Stack {
         description: `Function URL serving ${route.method} ${route.path} (response streaming); send requests to <url>${route.path.slice(1)}`,
       });
     }
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: this.webSocket.url,
+      description: 'Real-time events: connect to <url>?token=<JWT> (docs/websocket.md)',
+    });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'Region', {

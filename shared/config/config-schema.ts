@@ -26,6 +26,7 @@ export const configSchema = z
      */
     CHAT_TABLE_NAME: z.string().min(1).optional(),
     STREAMS_TABLE_NAME: z.string().min(1).optional(),
+    CONNECTIONS_TABLE_NAME: z.string().min(1).optional(),
     /** Points the SDK at DynamoDB Local; unset on AWS. */
     DYNAMODB_ENDPOINT: z.url().optional(),
 
@@ -53,6 +54,17 @@ export const configSchema = z
     MAX_LIVE_ROOMS_PER_USER: positiveInt(50),
     ROOM_CREATE_LIMIT_PER_HOUR: positiveInt(10),
     MAX_REQUEST_BODY_BYTES: positiveInt(64 * 1024),
+
+    /**
+     * The WebSocket API's management endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`;
+     * locally the gateway's own): where the fan-out posts events. A connection records the
+     * endpoint that accepted it, and a fan-out delivers to the connections of its own endpoint.
+     */
+    WEBSOCKET_MANAGEMENT_ENDPOINT: z.url().optional(),
+    /** DESIGN §6: open WebSocket connections per user; the next handshake is refused with 429. */
+    MAX_CONNECTIONS_PER_USER: positiveInt(20),
+    /** How long a connection item holds its slot: API Gateway closes every connection after 2 h. */
+    WEBSOCKET_CONNECTION_TTL_SECONDS: positiveInt(7200),
 
     CORS_ALLOWED_ORIGINS: z
       .string()

@@ -61,6 +61,15 @@ export const keys = {
         : `TOMBSTONE#SESSION#${target.sessionId}`,
   }),
   chatRequest: (userId: string, requestId: string) => ({ pk: `USER#${userId}`, sk: `REQUEST#${requestId}` }),
+
+  // Connections table
+  /** An open WebSocket connection of the user. */
+  connection: (userId: string, connectionId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `CONNECTION#${connectionId}`,
+  }),
+  /** One of the user's MAX_CONNECTIONS_PER_USER connection slots (held while `expires_at` is ahead). */
+  connectionSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `CONNECTION_SLOT#${slot}` }),
 } as const;
 
 /** How many partitions the purge GSI is spread over. Raising it is safe; lowering it strands rooms in the dropped shards. */
@@ -73,6 +82,9 @@ export const keyPrefixes = {
   historyClearJob: 'HISTORY_CLEAR#',
   stream: 'STREAM#',
   slot: 'SLOT#',
+  chatRequest: 'REQUEST#',
+  connection: 'CONNECTION#',
+  connectionSlot: 'CONNECTION_SLOT#',
 } as const;
 
 /**

@@ -22,7 +22,7 @@ export interface TableDefinition {
   /** Stable CDK construct id: never rename it, CloudFormation would replace the table. */
   readonly constructId: string;
   /** The env var that carries the table's name to the handlers. */
-  readonly envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME';
+  readonly envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME';
   /** Table name in DynamoDB Local (on AWS, CloudFormation names it). */
   readonly localName: string;
   readonly partitionKey: KeyAttribute;
@@ -83,6 +83,23 @@ export const streamsTable: TableDefinition = {
   sortKey: sk,
   globalSecondaryIndexes: [],
   timeToLiveAttribute: 'ttl',
+  // Feeds the WebSocket fan-out's `stream.started` / `stream.ended` events (shared/realtime).
+  stream: 'NEW_AND_OLD_IMAGES',
 };
 
-export const tableDefinitions = [chatTable, streamsTable] as const;
+/**
+ * Open WebSocket connections and the per-user connection slots (owner-first keys, TTL at API
+ * Gateway's 2 h connection maximum). A table of its own: connection churn stays out of the
+ * chat table's change stream, which the fan-out and the background jobs read.
+ */
+export const connectionsTable: TableDefinition = {
+  constructId: 'ConnectionsTable',
+  envVar: 'CONNECTIONS_TABLE_NAME',
+  localName: 'careguide-connections',
+  partitionKey: pk,
+  sortKey: sk,
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'ttl',
+};
+
+export const tableDefinitions = [chatTable, streamsTable, connectionsTable] as const;

@@ -48,6 +48,8 @@ export interface RouteDefinition {
   readonly access: {
     readonly chatTable?: TableAccess;
     readonly streamsTable?: TableAccess;
+    /** WebSocket connections (the realtime functions; no HTTP route needs them today). */
+    readonly connectionsTable?: TableAccess;
     readonly invokeModel?: boolean;
   };
 }

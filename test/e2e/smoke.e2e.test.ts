@@ -29,9 +29,15 @@ const runSmokeScript = (outputsFile: string) =>
 /** A `cdk deploy --outputs-file` look-alike pointing at `url`, in a temporary folder. */
 const outputsFileFor = (url: string, withStream = true): string => {
   const file = join(mkdtempSync(join(tmpdir(), 'careguide-smoke-')), 'outputs.json');
+  const webSocketUrl = `${url.replace(/^http/, 'ws')}/ws`;
   writeFileSync(
     file,
-    JSON.stringify({ 'CareGuide-local': { ApiUrl: url, ...(withStream ? { StreamUrl: url } : {}) } }),
+    JSON.stringify({
+      'CareGuide-local': {
+        ApiUrl: url,
+        ...(withStream ? { StreamUrl: url, WebSocketUrl: webSocketUrl } : {}),
+      },
+    }),
   );
   return file;
 };
@@ -50,12 +56,14 @@ const allSteps = [
   'readiness',
   'token',
   'me',
+  'websocket',
   'create room',
   'create session',
   'stream answer',
   'stop second stream',
   'history',
   'delete room',
+  'websocket events',
 ];
 
 describe('npm run smoke against a local gateway', () => {
@@ -82,6 +90,8 @@ describe('npm run smoke against a local gateway', () => {
     }
     expect(steps.get('stream answer')?.status).toBe('PASS');
     expect(steps.get('stop second stream')?.note).toMatch(/cancelled after \d+ ms/);
+    expect(steps.get('websocket')?.note).toMatch(/ping → pong; no token → 401/);
+    expect(steps.get('websocket events')?.note).toMatch(/room\.created.*stream\.ended.*room\.deleted/);
     expect(code).toBe(0);
   });
 
@@ -91,6 +101,7 @@ describe('npm run smoke against a local gateway', () => {
     const steps = stepsOf(stdout);
     expect(steps.get('stream answer')).toEqual({ status: 'SKIP', note: 'no StreamUrl in the outputs' });
     expect(steps.get('stop second stream')?.status).toBe('SKIP');
+    expect(steps.get('websocket')).toEqual({ status: 'SKIP', note: 'no WebSocketUrl in the outputs' });
     expect(steps.get('delete room')?.status).toBe('PASS');
     expect(code).toBe(0);
   });

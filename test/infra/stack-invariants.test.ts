@@ -29,6 +29,9 @@ describe.each(contexts)('the $stage stack', (context) => {
     ...stack.api.functions.values(),
     ...[...stack.streaming.endpoints.values()].map((endpoint) => endpoint.function),
     ...[...stack.maintenance.jobs.values()].map((job) => job.function),
+    stack.webSocket.authorizerFunction,
+    ...stack.webSocket.routeFunctions.values(),
+    stack.webSocket.fanOut,
   ];
 
   it('allows no "*" action and no whole service ("service:*") in any policy: IAM, key, topic or queue', () => {

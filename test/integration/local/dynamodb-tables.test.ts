@@ -14,6 +14,7 @@ import { createLocalDynamoDbClient } from '../../../local/dynamodb-local';
 import { ensureTables, type LocalTable, localTableNames } from '../../../local/dynamodb-tables';
 import {
   chatTable,
+  connectionsTable,
   streamsTable,
   type TableDefinition,
   tableDefinitions,
@@ -26,6 +27,7 @@ afterAll(() => client.destroy());
 const runTables: LocalTable[] = [
   { definition: chatTable, name: dynamodb.tables.chat },
   { definition: streamsTable, name: dynamodb.tables.streams },
+  { definition: connectionsTable, name: dynamodb.tables.connections },
 ];
 
 /** Fresh names for tests that need tables nobody has created yet. */
@@ -34,6 +36,7 @@ const freshTables = (): LocalTable[] => {
   return [
     { definition: chatTable, name: names.chat },
     { definition: streamsTable, name: names.streams },
+    { definition: connectionsTable, name: names.connections },
   ];
 };
 
@@ -121,14 +124,16 @@ describe('the tables the global setup created', () => {
     expect(dynamodb.tables).toEqual({
       chat: expect.stringMatching(/careguide-chat$/),
       streams: expect.stringMatching(/careguide-active-streams$/),
+      connections: expect.stringMatching(/careguide-connections$/),
     });
     expect(dynamodb.tables.chat).not.toBe(chatTable.localName);
   });
 
-  it('keeps the chat table streaming new and old images and the streams table without a stream', async () => {
+  it('streams new and old images of the chat and streams tables, and nothing of the connections table', async () => {
     // Act
     const chat = await describeAsDefinition(client, dynamodb.tables.chat);
     const streams = await describeAsDefinition(client, dynamodb.tables.streams);
+    const connections = await describeAsDefinition(client, dynamodb.tables.connections);
 
     // Assess
     expect(chat.stream).toBe('NEW_AND_OLD_IMAGES');
@@ -138,8 +143,9 @@ describe('the tables the global setup created', () => {
       'gsi3',
       'gsi4',
     ]);
-    expect(streams.stream).toBeUndefined();
+    expect(streams.stream).toBe('NEW_AND_OLD_IMAGES');
     expect(streams.globalSecondaryIndexes).toEqual([]);
+    expect(connections.stream).toBeUndefined();
   });
 });
 
@@ -226,6 +232,7 @@ describe('ensureTables', () => {
 
   it('refuses an existing table whose keys differ from the definition, naming it', async () => {
     // Prepare: a table left over from another schema (only a partition key, no indexes)
+    // (see also the stream test below: a missing stream is the one difference ensureTables repairs)
     const [chat] = freshTables() as [LocalTable, LocalTable];
     await client.send(
       new CreateTableCommand({
@@ -241,5 +248,30 @@ describe('ensureTables', () => {
 
     // Assess
     await expect(result).rejects.toThrow(new RegExp(`Table ${chat.name} exists with keys/indexes`));
+  });
+
+  it('turns on the stream of a kept table created before its definition had one', async () => {
+    // Prepare: the streams table as an older version made it (same keys, no stream)
+    const [, streams] = freshTables() as [LocalTable, LocalTable, LocalTable];
+    await client.send(
+      new CreateTableCommand({
+        TableName: streams.name,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+      }),
+    );
+
+    // Act
+    await ensureTables(client, [streams]);
+
+    // Assess
+    expect((await describeAsDefinition(client, streams.name)).stream).toBe('NEW_AND_OLD_IMAGES');
   });
 });

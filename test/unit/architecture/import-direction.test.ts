@@ -18,10 +18,12 @@ const layers: readonly (readonly string[])[] = [
   ['observability', 'auth'],
   ['data', 'model'],
   ['http'],
+  ['realtime'],
   ['openapi'],
   ['wiring/rooms'],
   ['wiring/sessions'],
   ['wiring/chat'],
+  ['wiring/realtime'],
 ];
 
 const sharedRoot = path.resolve(import.meta.dirname, '../../../shared');

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
 import { chatTable, streamsTable } from '../shared/data/table-definitions';
-import { renderApiReferencePage } from '../shared/routes/api-reference-page';
 import { buildOpenApiDocument } from '../shared/routes/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
 import {
@@ -20,6 +19,7 @@ import { ensureTables, localTableNames } from './dynamodb-tables';
 import { startGateway } from './gateway';
 import { jwksOf, loadOrCreateSigningKey, mintToken } from './local-issuer';
 import { parseLocalSettings } from './local-settings';
+import { apiReferenceFiles, buildAppFiles, type StaticFile, underPrefix } from './web-assets';
 
 /**
  * `npm start`: DynamoDB Local (or DYNAMODB_ENDPOINT), the tables from their definitions, the
@@ -109,6 +109,9 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
 
   const openApi = buildOpenApiDocument({ includeLocalOnly: true, version });
+  // The web app at `/` and the API reference at `/docs/`, built in memory (dist/ is for hosting).
+  const app = await buildAppFiles(repoRoot);
+  const reference = apiReferenceFiles(repoRoot, { openApi, localSignInUser: settings.LOCAL_DEMO_USER });
   const gateway = await startGateway({
     routes: routeTable,
     verifier: createTokenVerifier(config),
@@ -118,7 +121,10 @@ async function main(): Promise<void> {
     host: settings.HOST,
     staticDocuments: {
       '/openapi.json': { contentType: 'application/json', body: JSON.stringify(openApi, null, 2) },
-      '/docs': { contentType: 'text/html; charset=utf-8', body: renderApiReferencePage(openApi) },
+      ...underPrefix('/docs/', reference),
+      '/docs/': reference['index.html'] as StaticFile,
+      ...app,
+      '/': app['/index.html'] as StaticFile,
     },
   });
   cleanups.push(() => gateway.close());
@@ -136,7 +142,8 @@ function printBanner(info: { url: string; databaseNote: string; token: string; u
   const { url } = info;
   console.log(`CareGuide local gateway listening on ${url}
 
-  API            ${url}   (routes: ${url}/docs, OpenAPI: ${url}/openapi.json)
+  Web app        ${url}/
+  API            ${url}   (reference: ${url}/docs/, OpenAPI: ${url}/openapi.json)
   Database       ${info.databaseNote}
   Sign-in        local issuer; POST ${url}/local/token {"user_id": "..."} mints a token
 

@@ -586,6 +586,8 @@ async function showAnswer(stream: ChatStream, agentType: string) {
   try {
     for await (const event of stream) {
       if (state.live !== live) return;
+      // A replayed answer that the history already shows in full (it ended in the meantime).
+      if (event.status === 'started' && renderedIds().has(event.message_id)) return;
       if (!appended) {
         ui.messages().append(element);
         appended = true;
@@ -645,6 +647,9 @@ function onAnswerEvent(event: ChatStreamEvent, live: NonNullable<State['live']>,
 /** Shows an answer that is already streaming (after a reload, or started on another device). */
 async function followAnswer(streamId: string, sessionId: string) {
   if (state.live?.streamId === streamId) return;
+  // A session keeps naming its last stream after it ended: that answer is in the history already.
+  const info = await state.client.chat.getStream(streamId).catch(() => undefined);
+  if (info?.status !== 'running' || state.live) return;
   const stream = state.client.chat.follow(streamId, { sessionId });
   // Its question is in the history; the answer so far comes from the stream's log.
   void showAnswer(stream, ui.agent().value).catch(() => {

@@ -31,11 +31,16 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
+let opened = false;
 beforeEach(async () => {
+  opened = false;
   browser = await openBrowser();
+  opened = true;
 });
 
 afterEach(async () => {
+  // A browser that did not start has failed its test already, with the reason.
+  if (!opened) return;
   const errors = [...browser.pageErrors];
   await browser.close();
   expect(errors).toEqual([]);

@@ -140,7 +140,7 @@ function renderSignInForm() {
           }),
         ]
       : []),
-    h('button', { type: 'submit' }, 'Sign in'),
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
   );
 }
 
@@ -454,6 +454,7 @@ async function openRoom(roomId: string) {
   // A session this browser already has for the room: an answer may still be streaming in it
   // (a reload mid-answer), which then continues here from its log.
   const session = await rememberedSession(roomId);
+  if (session) ui.agent().value = session.agent_type;
   if (session?.active_stream_id) await followAnswer(session.active_stream_id, session.session_id);
   setStreaming(state.live !== undefined);
 }

@@ -32,7 +32,7 @@ export interface ChatStreamOptions {
   readonly signal?: AbortSignal;
 }
 
-type Opener = (lastEventId: number | undefined, signal: AbortSignal | undefined) => Promise<Response>;
+type Opener = (signal: AbortSignal | undefined) => Promise<Response>;
 
 const isTerminal = (
   event: ChatStreamEvent,
@@ -80,10 +80,10 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
   let started = false;
   let iterating = false;
 
-  const resumeOpener: Opener = (after, signal) =>
+  const resume = (signal: AbortSignal | undefined) =>
     transport.send(pendingRoutes.getStreamEvents, 'getStreamEvents', {
       params: { stream_id: streamId ?? '' },
-      headers: after === undefined ? {} : { 'last-event-id': String(after) },
+      headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },
       ...(signal ? { signal } : {}),
     });
 
@@ -92,7 +92,7 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
     let failures = 0;
     let response: Response | undefined;
     try {
-      response = await source.open(undefined, signal);
+      response = await source.open(signal);
     } catch (error) {
       if (!source.retryFirst || !isRetryable(error)) throw error;
       failures = 1;
@@ -140,7 +140,7 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
       }
       await transport.sleep(transport.backoff(failures), signal);
       try {
-        response = await resumeOpener(lastEventId, signal);
+        response = await resume(signal);
       } catch (error) {
         if (!isRetryable(error)) throw error;
         response = undefined;

@@ -98,7 +98,7 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
           transport,
           retryFirst: false,
           requestId: body.request_id,
-          open: (_after, signal) =>
+          open: (signal) =>
             transport.send(clientRoutes.sendChatMessage, 'sendChatMessage', {
               body,
               headers: { accept: 'text/event-stream' },
@@ -125,7 +125,7 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
           retryFirst: true,
           requestId: undefined,
           streamId,
-          open: (_after, signal) =>
+          open: (signal) =>
             transport.send(pendingRoutes.getStreamEvents, 'getStreamEvents', {
               params: { stream_id: streamId },
               headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },

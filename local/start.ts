@@ -19,7 +19,7 @@ import { ensureTables, localTableNames } from './dynamodb-tables';
 import { startGateway } from './gateway';
 import { jwksOf, loadOrCreateSigningKey, mintToken } from './local-issuer';
 import { parseLocalSettings } from './local-settings';
-import { apiReferenceFiles, buildAppFiles, type StaticFile, underPrefix } from './web-assets';
+import { apiReferenceFiles, buildAppFiles, underPrefix } from './web-assets';
 
 /**
  * `npm start`: DynamoDB Local (or DYNAMODB_ENDPOINT), the tables from their definitions, the
@@ -122,9 +122,7 @@ async function main(): Promise<void> {
     staticDocuments: {
       '/openapi.json': { contentType: 'application/json', body: JSON.stringify(openApi, null, 2) },
       ...underPrefix('/docs/', reference),
-      '/docs/': reference['index.html'] as StaticFile,
-      ...app,
-      '/': app['/index.html'] as StaticFile,
+      ...underPrefix('/', app),
     },
   });
   cleanups.push(() => gateway.close());

@@ -102,8 +102,16 @@ export function apiReferenceFiles(repoRoot: string, options: ApiReferenceOptions
   return files;
 }
 
-/** Files keyed by their path under `prefix` (e.g. `/docs/`), as the gateway serves them. */
-export const underPrefix = (prefix: string, files: StaticFiles): StaticFiles =>
-  Object.fromEntries(
-    Object.entries(files).map(([path, file]) => [`${prefix}${path.replace(/^\//, '')}`, file]),
-  );
+/**
+ * Files keyed by their path under `prefix` (e.g. `/docs/`), as the gateway serves them; the
+ * folder itself answers with its index.html.
+ */
+export function underPrefix(prefix: string, files: StaticFiles): StaticFiles {
+  const served: StaticFiles = {};
+  for (const [path, file] of Object.entries(files)) {
+    const name = path.replace(/^\//, '');
+    served[`${prefix}${name}`] = file;
+    if (name === 'index.html') served[prefix] = file;
+  }
+  return served;
+}

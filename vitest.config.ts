@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four layers (DESIGN §9), and the web app in a real browser. `integration` and `e2e` run against a real DynamoDB Local that
- * test/setup/dynamodb-global-setup.ts starts once per run.
+ * Four layers (DESIGN §9), and the web app in a real browser. `integration`, `e2e` and `browser`
+ * run against a real DynamoDB Local that test/setup/dynamodb-global-setup.ts starts once per run.
  */
 export default defineConfig({
   test: {

@@ -163,6 +163,13 @@ function signOut() {
   state.unsubscribe = undefined;
   state.live = undefined;
   state.roomId = undefined;
+  state.session = undefined;
+  state.rooms = [];
+  // Room names and messages are health information: nothing of them stays in the page or the
+  // browser's storage for whoever signs in next.
+  for (const key of Object.keys(localStorage)) if (key.startsWith('careguide.')) localStorage.removeItem(key);
+  for (const list of [ui.roomList(), ui.messages(), ui.deletedList()]) list.replaceChildren();
+  ui.roomTitle().textContent = 'Conversation';
   ui.workspace().hidden = true;
   ui.signIn().hidden = false;
   ui.user().textContent = '';

@@ -145,6 +145,12 @@ describe('the web app in Chromium', () => {
     await page.getByText('Room “Blood pressure” restored.').waitFor();
     await expect.poll(() => rooms.allTextContents()).toContain('Blood pressure');
     expect((await api.rooms.list()).total).toBe(3);
+
+    // Signing out leaves nothing of the rooms in the page or in the browser's storage.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.locator('body').textContent()).not.toContain('Blood pressure');
+    expect(await page.evaluate('Object.keys(localStorage)')).toEqual([]);
   });
 
   it('shows the stored history after a reload, resets the agent and clears the history', async () => {

@@ -170,6 +170,7 @@ function signOut() {
   for (const key of Object.keys(localStorage)) if (key.startsWith('careguide.')) localStorage.removeItem(key);
   for (const list of [ui.roomList(), ui.messages(), ui.deletedList()]) list.replaceChildren();
   ui.roomTitle().textContent = 'Conversation';
+  ui.notice().replaceChildren();
   ui.workspace().hidden = true;
   ui.signIn().hidden = false;
   ui.user().textContent = '';

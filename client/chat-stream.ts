@@ -58,12 +58,14 @@ function parseEvent(data: string): ChatStreamEvent | undefined {
 
 interface StreamSource {
   readonly transport: Transport;
-  /** The first connection: the POST of a question, or the events of a known stream. */
-  readonly open: Opener;
+  /** The first connection (the POST of a question); without it, the stream's events from `lastEventId`. */
+  readonly open?: Opener;
   /** Whether the first connection may be retried (a POST is not: it could start a second answer). */
   readonly retryFirst: boolean;
   readonly requestId: string | undefined;
   readonly streamId?: string;
+  /** Follow a known stream from after this event (what the caller has already seen). */
+  readonly lastEventId?: number;
   readonly stop: (stream: {
     streamId: string | undefined;
     requestId: string | undefined;
@@ -73,11 +75,11 @@ interface StreamSource {
 export function createChatStream(source: StreamSource, options: ChatStreamOptions = {}): ChatStream {
   const { transport } = source;
   let streamId = source.streamId;
-  let lastEventId: number | undefined;
-  let lastSeq = 0;
+  let lastEventId = source.lastEventId;
+  let lastSeq = source.lastEventId ?? 0;
   let text = '';
   let result: ChatStream['result'];
-  let started = false;
+  let started = source.lastEventId !== undefined;
   let iterating = false;
 
   const resume = (signal: AbortSignal | undefined) =>
@@ -92,7 +94,7 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
     let failures = 0;
     let response: Response | undefined;
     try {
-      response = await source.open(signal);
+      response = await (source.open ?? resume)(signal);
     } catch (error) {
       if (!source.retryFirst || !isRetryable(error)) throw error;
       failures = 1;
@@ -105,15 +107,18 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
             const event = parseEvent(message.data);
             if (!event) continue;
             // A replay can overlap what was already seen (an id the server did not get): skip it.
+            // The server's `id:` is the resume point; without one (an older server), the same
+            // number follows from the event: 0 for `started`, else the delta's seq.
+            const id = message.id !== undefined && /^\d+$/.test(message.id) ? Number(message.id) : undefined;
             if (event.status === 'started') {
               if (started) continue;
               started = true;
               streamId = event.stream_id;
-              lastEventId = 0;
+              lastEventId = id ?? 0;
             } else if (event.status === 'streaming') {
               if (event.seq <= lastSeq) continue;
               lastSeq = event.seq;
-              lastEventId = event.seq;
+              lastEventId = id ?? event.seq;
               text += event.content;
             }
             failures = 0;

@@ -125,12 +125,7 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
           retryFirst: true,
           requestId: undefined,
           streamId,
-          open: (signal) =>
-            transport.send(pendingRoutes.getStreamEvents, 'getStreamEvents', {
-              params: { stream_id: streamId },
-              headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },
-              ...(signal ? { signal } : {}),
-            }),
+          ...(lastEventId === undefined ? {} : { lastEventId }),
           stop: async () => {
             const owner = sessionId ?? (await chat.getStream(streamId)).session_id;
             return stop(owner, { stream_id: streamId });

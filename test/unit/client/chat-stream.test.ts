@@ -279,6 +279,30 @@ describe('chat.follow', () => {
     expect(requests[1]?.headers.has('last-event-id')).toBe(false);
   });
 
+  it('follows from a given event: never repeats what the caller has, and resumes from where it got', async () => {
+    const { fetch, requests } = fakeFetch(
+      // A server that ignored the header would replay from the start: the client skips the overlap.
+      sse(
+        [
+          event(started('stream_9'), 0),
+          event(delta(1, 'A'), 1),
+          event(delta(2, 'B'), 2),
+          event(delta(3, 'C'), 3),
+        ],
+        {
+          drop: true,
+        },
+      ),
+      sse([event({ status: 'cancelled', partial_response: 'ABC' }, 4)]),
+    );
+    const { client } = clientWith(fetch);
+
+    const events = await collect(client.chat.follow('stream_9', { lastEventId: 2 }));
+
+    expect(events).toEqual([delta(3, 'C'), { status: 'cancelled', partial_response: 'ABC' }]);
+    expect(requests.map((request) => request.headers.get('last-event-id'))).toEqual(['2', '3']);
+  });
+
   it('sends the stream routes to their own URLs when the API and function URLs differ (AWS)', async () => {
     const { fetch, requests } = fakeFetch(sse([event({ status: 'cancelled', partial_response: '' }, 5)]));
     const client = createCareGuideClient({

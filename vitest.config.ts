@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four layers (DESIGN §9). `integration` and `e2e` run against a real DynamoDB Local that
- * test/setup/dynamodb-global-setup.ts starts once per run.
+ * Four layers (DESIGN §9), and the web app in a real browser. `integration`, `e2e` and `browser`
+ * run against a real DynamoDB Local that test/setup/dynamodb-global-setup.ts starts once per run.
  */
 export default defineConfig({
   test: {
@@ -38,6 +38,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/dynamodb-global-setup.ts'],
+          setupFiles: ['test/setup/test-env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
+        test: {
+          // The web app in Debian's Chromium (playwright-core) against a local gateway process.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
           globalSetup: ['test/setup/dynamodb-global-setup.ts'],
           setupFiles: ['test/setup/test-env.ts'],
           testTimeout: 60_000,

@@ -23,9 +23,9 @@ export interface GatewayOptions {
   readonly repoRoot: string;
   readonly port?: number;
   readonly host?: string;
-  /** Static documents served as they are (e.g. `/openapi.json`, `/docs`). */
+  /** Static documents served as they are (e.g. `/openapi.json`, the API reference, the web app). */
   readonly staticDocuments?: Readonly<
-    Record<string, { readonly contentType: string; readonly body: string }>
+    Record<string, { readonly contentType: string; readonly body: string | Uint8Array }>
   >;
   /** Function timeout for the Lambda context (ms). */
   readonly functionTimeoutMs?: number;
@@ -136,9 +136,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     const staticDocument = options.staticDocuments?.[url.pathname];
-    if (staticDocument && method === 'GET') {
-      response.writeHead(200, { 'content-type': staticDocument.contentType, ...corsHeaders });
-      return response.end(staticDocument.body);
+    const readsDocument = method === 'GET' || method === 'HEAD';
+    if (staticDocument && readsDocument) {
+      response.writeHead(200, {
+        'content-type': staticDocument.contentType,
+        'x-content-type-options': 'nosniff',
+        ...corsHeaders,
+      });
+      return response.end(method === 'HEAD' ? undefined : staticDocument.body);
+    }
+    // A folder of static documents asked for without its slash (`/docs`): its relative links need it.
+    if (readsDocument && options.staticDocuments?.[`${url.pathname}/`]) {
+      response.writeHead(308, { location: `${url.pathname}/${url.search}`, ...corsHeaders });
+      return response.end();
     }
 
     const matched = matcher.match(method, url.pathname);

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
 import { chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
-import { renderApiReferencePage } from '../shared/openapi/api-reference-page';
 import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
 import {
@@ -23,6 +22,7 @@ import { jwksOf, loadOrCreateSigningKey, mintToken } from './local-issuer';
 import { parseLocalSettings } from './local-settings';
 import { streamConsumersFor } from './table-stream-consumers';
 import { createStreamsClient, startTableStreamPoller } from './table-stream-poller';
+import { apiReferenceFiles, buildAppFiles, underPrefix } from './web-assets';
 import { startLocalWebSocketGateway } from './websocket-gateway';
 
 /**
@@ -120,6 +120,9 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
 
   const openApi = buildOpenApiDocument({ includeLocalOnly: true, version });
+  // The web app at `/` and the API reference at `/docs/`, built in memory (dist/ is for hosting).
+  const app = await buildAppFiles(repoRoot);
+  const reference = apiReferenceFiles(repoRoot, { openApi, localSignInUser: settings.LOCAL_DEMO_USER });
   const gateway = await startGateway({
     routes: routeTable,
     verifier: createTokenVerifier(config),
@@ -129,7 +132,8 @@ async function main(): Promise<void> {
     host: settings.HOST,
     staticDocuments: {
       '/openapi.json': { contentType: 'application/json', body: JSON.stringify(openApi, null, 2) },
-      '/docs': { contentType: 'text/html; charset=utf-8', body: renderApiReferencePage(openApi) },
+      ...underPrefix('/docs/', reference),
+      ...underPrefix('/', app),
     },
   });
   cleanups.push(() => gateway.close());
@@ -191,7 +195,8 @@ function printBanner(info: {
   const ws = `${url.replace(/^http/, 'ws')}/ws`;
   console.log(`CareGuide local gateway listening on ${url}
 
-  API            ${url}   (routes: ${url}/docs, OpenAPI: ${url}/openapi.json)
+  Web app        ${url}/
+  API            ${url}   (reference: ${url}/docs/, OpenAPI: ${url}/openapi.json)
   WebSocket      ${ws}?token=<JWT>   (events of the token's user: docs/websocket.md)
   Database       ${info.databaseNote}
   Stream jobs    ${info.jobsNote}

@@ -7,6 +7,8 @@ export const corsAllowedHeaders = [
   'content-type',
   'idempotency-key',
   'x-request-id',
+  // A browser app resuming a stream from another origin sends it (DESIGN: the stream log).
+  'last-event-id',
 ] as const;
 export const corsExposedHeaders = [
   'retry-after',

@@ -118,7 +118,23 @@ describe('the local gateway over real HTTP', () => {
       expect.arrayContaining(['/healthz', '/api/me', '/local/token']),
     );
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('/api/health');
+    expect(page.url).toBe(`${gateway.url}/docs/`);
+    expect(await page.text()).toContain('swagger-ui-bundle.js');
+  });
+
+  it('serves the API reference renderer, its document and the web app from the repository, no CDN', async () => {
+    const renderer = await fetch(`${gateway.url}/docs/swagger-ui-bundle.js`);
+    const document = await request(`${gateway.url}/docs/openapi.json`);
+    const app = await fetch(`${gateway.url}/`);
+    const html = await app.text();
+
+    expect(renderer.status).toBe(200);
+    expect(renderer.headers.get('content-type')).toContain('text/javascript');
+    expect(document.body.paths['/local/token']).toBeDefined();
+    expect(app.headers.get('content-type')).toContain('text/html');
+    expect(html).toContain('app.js');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect((await fetch(`${gateway.url}/app.js`)).status).toBe(200);
   });
 });
 

@@ -149,10 +149,11 @@ describe('the Bedrock ConverseStream provider', () => {
       );
 
     const broken = drain(provider().stream(request()));
-    const refused = drain(provider().stream(request()));
+    // Observed at once: its rejection must not go unhandled while `broken` is awaited.
+    const refused = drain(provider().stream(request())).catch((reason: unknown) => reason);
 
     await expect(broken).rejects.toMatchObject({ name: 'ModelError', failure: 'unknown' });
-    const error = (await refused.catch((reason: unknown) => reason)) as ModelError;
+    const error = (await refused) as ModelError;
     expect(error).toMatchObject({ name: 'ModelError', failure: 'throttled' });
     expect(error.message).not.toContain('question');
   });

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCareGuideClient } from '../../client/index';
+import { type OpenBrowser, openBrowser } from '../support/browser';
+import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process';
+
+/**
+ * The web app's live behaviour in Chromium: resuming an answer after a reload (the stream log)
+ * and updates from another tab (the WebSocket events). Pending until both are merged: see
+ * README.md beside this file.
+ */
+let gateway: GatewayProcess;
+let browser: OpenBrowser;
+
+beforeAll(async () => {
+  gateway = await startGatewayProcess({
+    LOCAL_MODEL_TOKENS_PER_SECOND: '20',
+    LOCAL_MODEL_ANSWER_TOKENS: '400',
+    CANCEL_POLL_INTERVAL_MS: '50',
+    ROOM_CREATE_LIMIT_PER_HOUR: '100',
+  });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+});
+
+let opened = false;
+beforeEach(async () => {
+  opened = false;
+  browser = await openBrowser();
+  opened = true;
+});
+
+afterEach(async () => {
+  // A browser that did not start has failed its test already, with the reason.
+  if (!opened) return;
+  const errors = [...browser.pageErrors];
+  await browser.close();
+  expect(errors).toEqual([]);
+});
+
+async function signIn(page: Page, user: string) {
+  await page.goto(`${gateway.url}/`);
+  await page.getByLabel('User name').fill(user);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'New room' }).waitFor();
+}
+
+async function createRoom(page: Page, name: string) {
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.getByRole('textbox', { name: 'Room name' }).fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name, level: 2 }).waitFor();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+}
+
+const answer = (page: Page) => page.locator('.message.assistant .content').last();
+const answerLength = async (page: Page) => (await answer(page).textContent())?.length ?? 0;
+
+describe('the web app, live', () => {
+  it('continues an answer in progress after a page reload', async () => {
+    const user = `user-${randomUUID().slice(0, 8)}`;
+    const page = await browser.newPage();
+    await signIn(page, user);
+    await createRoom(page, 'Reload me');
+    await page.getByRole('textbox', { name: 'Message' }).fill('A long answer, please');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => answerLength(page)).toBeGreaterThan(20);
+    const beforeReload = (await answer(page).textContent()) ?? '';
+
+    await page.reload();
+    await page.getByText('A long answer, please').waitFor();
+    await expect.poll(() => answerLength(page)).toBeGreaterThan(beforeReload.length + 10);
+    const afterReload = (await answer(page).textContent()) ?? '';
+    expect(afterReload.startsWith(beforeReload)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(true);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('Stopped', { exact: true }).waitFor();
+
+    const { token } = await createCareGuideClient({
+      baseUrl: gateway.url,
+      token: () => undefined,
+    }).local.createToken({
+      user_id: user,
+    });
+    const api = createCareGuideClient({ baseUrl: gateway.url, token: () => token });
+    const roomId = (await api.rooms.list()).rooms[0]?.room_id ?? '';
+    const stored = (await api.rooms.history(roomId, { order: 'asc' })).messages;
+    expect(stored.map((message) => message.status)).toEqual(['complete', 'cancelled']);
+    expect(stored[1]?.content).toBe(await answer(page).textContent());
+    expect(await page.locator('.message.assistant').count()).toBe(1);
+  });
+
+  it('shows a room created in another tab, and follows an answer started there, without a reload', async () => {
+    const user = `user-${randomUUID().slice(0, 8)}`;
+    const first = await browser.newPage();
+    await signIn(first, user);
+    // The same profile: the second tab is signed in already, as in a real browser.
+    const second = await browser.newPage();
+    await second.goto(`${gateway.url}/`);
+    await second.getByRole('button', { name: 'New room' }).waitFor();
+    await second.getByText('Live updates on').waitFor();
+
+    await createRoom(first, 'Made in tab one');
+    await second.getByRole('navigation', { name: 'Rooms' }).getByText('Made in tab one').waitFor();
+    await second.getByRole('button', { name: /Made in tab one/ }).click();
+    await first.getByRole('textbox', { name: 'Message' }).fill('Seen from tab two?');
+    await first.getByRole('button', { name: 'Send' }).click();
+
+    await second.getByText('Seen from tab two?').waitFor();
+    await expect.poll(() => answerLength(second)).toBeGreaterThan(20);
+    await second.getByRole('button', { name: 'Stop' }).click();
+    await first.getByText('Stopped', { exact: true }).waitFor();
+    await second.getByText('Stopped', { exact: true }).waitFor();
+    expect(await answer(second).textContent()).toBe(await answer(first).textContent());
+  });
+});

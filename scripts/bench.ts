@@ -385,7 +385,7 @@ function bundles() {
     'globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };\n',
   );
   const rows = [];
-  for (const entry of ['functions/chat/stream-message.ts', 'functions/sessions/stop-stream.ts']) {
+  for (const entry of ['functions/chat/stream-message.ts', 'functions/chat/stop-stream.ts']) {
     const outdir = join(resultsDir, 'bundles', entry.replace(/^functions\//, '').replace(/\.ts$/, ''));
     const { file } = bundleHandler(entry, outdir);
     const bytes = statSync(file).size;

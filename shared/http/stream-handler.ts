@@ -13,13 +13,21 @@ import { logRequestHandled } from './access-log';
 import { respondToError } from './error-mapper';
 import { headerValue, parseRequest } from './request-parser';
 
-/** A stream request after the JWT check and validation, typed by the route's body schema. */
+type PartOf<
+  R extends RouteDefinition,
+  K extends 'body' | 'params' | 'query' | 'headers',
+> = R['request'] extends { readonly [P in K]: infer S }
+  ? S extends z.ZodType
+    ? z.output<S>
+    : undefined
+  : undefined;
+
+/** A stream request after the JWT check and validation, typed by the route's schemas. */
 export interface StreamRequest<R extends RouteDefinition> {
-  readonly body: R['request'] extends { readonly body: infer S }
-    ? S extends z.ZodType
-      ? z.output<S>
-      : undefined
-    : undefined;
+  readonly body: PartOf<R, 'body'>;
+  readonly params: PartOf<R, 'params'>;
+  readonly query: PartOf<R, 'query'>;
+  readonly headers: PartOf<R, 'headers'>;
   readonly userId: string;
   /** When the request arrived (injected clock). */
   readonly receivedAt: Date;
@@ -28,10 +36,16 @@ export interface StreamRequest<R extends RouteDefinition> {
   readonly log: Logger;
 }
 
-/** What a stream route hands back once its pre-checks passed: the events, as SSE `data:` lines. */
+/** One server-sent event: its `id:` (what a client resumes from with `Last-Event-ID`) and its JSON. */
+export interface ServerSentEvent {
+  readonly id: number;
+  readonly event: unknown;
+}
+
+/** What a stream route hands back once its pre-checks passed: the events, as SSE `id:` + `data:` lines. */
 export type StreamRouteHandler<R extends RouteDefinition> = (
   request: StreamRequest<R>,
-) => Promise<AsyncIterable<unknown>>;
+) => Promise<AsyncIterable<ServerSentEvent>>;
 
 export interface StreamHandlerOptions {
   readonly verifier: TokenVerifier;
@@ -46,8 +60,36 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
-async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
-  for await (const event of events) yield `data: ${JSON.stringify(event)}\n\n`;
+async function* serverSentEvents(events: AsyncIterable<ServerSentEvent>): AsyncGenerator<string> {
+  for await (const { id, event } of events) yield `id: ${id}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/**
+ * A function URL passes the raw path and no path parameters (it has no routes): they are read
+ * from the path by the route's template. The local gateway passes them as API Gateway would.
+ */
+export function withPathParameters(
+  route: RouteDefinition,
+  event: APIGatewayProxyEventV2,
+): APIGatewayProxyEventV2 {
+  if (event.pathParameters || !route.path.includes('{')) return event;
+  const names: string[] = [];
+  const pattern = route.path
+    .split('/')
+    .map((segment) => {
+      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+      if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(name);
+      return '([^/]+)';
+    })
+    .join('/');
+  const found = new RegExp(`^${pattern}$`).exec(event.rawPath ?? '');
+  if (!found) return event;
+  const pathParameters: Record<string, string> = {};
+  names.forEach((name, index) => {
+    pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+  });
+  return { ...event, pathParameters };
 }
 
 const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProxyEventV2 => ({
@@ -93,9 +135,14 @@ export function streamHandler<R extends RouteDefinition>(
       if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
       const { sub } = await options.verifier.verify(token);
       log.appendKeys({ user_hash: hashUserId(sub) });
-      const parsed = parseRequest(route, withSubject(event, sub), { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      const parsed = parseRequest(route, withPathParameters(route, withSubject(event, sub)), {
+        maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+      });
       const events = await handle({
         body: parsed.body as StreamRequest<R>['body'],
+        params: parsed.params as StreamRequest<R>['params'],
+        query: parsed.query as StreamRequest<R>['query'],
+        headers: parsed.headers as StreamRequest<R>['headers'],
         userId: sub,
         receivedAt,
         context,

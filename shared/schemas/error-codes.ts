@@ -13,6 +13,7 @@ export const errorCodes = [
   'ROOM_NOT_FOUND',
   'SESSION_NOT_FOUND',
   'STREAM_NOT_FOUND',
+  'STREAM_GONE',
   'SESSION_EXPIRED',
   'ROOM_LIMIT_REACHED',
   'STREAM_LIMIT_REACHED',
@@ -21,6 +22,7 @@ export const errorCodes = [
   'IDEMPOTENCY_CONFLICT',
   'RESTORE_WINDOW_PASSED',
   'NOT_READY',
+  'SERVICE_UNAVAILABLE',
   'MODEL_ERROR',
   'INTERNAL',
 ] as const;

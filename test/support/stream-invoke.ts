@@ -48,11 +48,12 @@ class MemoryResponse {
   }
 }
 
+/** The `data:` of each event (every event also has an `id:` line before it). */
 export const parseEvents = (body: string): ChatStreamEvent[] =>
   body
     .split('\n\n')
-    .filter((block) => block.startsWith('data: '))
-    .map((block) => JSON.parse(block.slice('data: '.length)) as ChatStreamEvent);
+    .flatMap((block) => block.split('\n').filter((line) => line.startsWith('data: ')))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as ChatStreamEvent);
 
 export interface StreamInvocation {
   /** Resolves when the handler has returned and the body is complete. */

@@ -34,6 +34,8 @@ export function getDocumentClient(): DynamoDBDocumentClient {
       requestHandler: {
         connectionTimeout: config.DYNAMODB_CONNECT_TIMEOUT_MS,
         requestTimeout: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+        // Without it the SDK only logs a warning and keeps waiting.
+        throwOnRequestTimeout: true,
       },
       maxAttempts: config.DYNAMODB_MAX_ATTEMPTS,
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),

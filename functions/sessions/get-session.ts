@@ -4,8 +4,7 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
 import { logger } from '../../shared/observability/powertools';
 import { sessionRoutes } from '../../shared/routes/session-routes';
-import { createLapsedStreamFinisher } from '../../shared/wiring/rooms';
-import { createSessionDeps } from '../../shared/wiring/sessions';
+import { createLapsedStreamFinisher, createSessionDeps } from '../../shared/wiring/sessions';
 
 const deps = { ...createSessionDeps(), lapsedStreams: createLapsedStreamFinisher() };
 

@@ -24,7 +24,6 @@ import type {
   CancelRequest,
   ChatRequestRecord,
   ConsumedUnits,
-  LapsedStreamRef,
   LiveStream,
   LoggedDelta,
   NewStream,

@@ -234,6 +234,9 @@ export class ChatStream {
                 kind: 'cancelled',
                 reason: outcome.cancel.reason,
                 requestedAt: outcome.cancel.requestedAt,
+                // A room delete flags its streams just before it commits: an answer written in
+                // between would come back with a restore. The room is going: store nothing.
+                ...(outcome.cancel.reason === 'room' ? { skipStore: true } : {}),
               };
             } else if (outcome?.state === 'lost') {
               this.#ending = { kind: 'cancelled', reason: 'stream_lost' };

@@ -66,7 +66,7 @@ export async function recoverIfLapsed(
   streamId: string,
 ): Promise<StreamRecord | undefined> {
   const record = await deps.activeStreams.getRecord(userId, streamId);
-  if (!record || record.status !== 'running' || record.leaseExpiresAt.getTime() >= deps.clock.now().getTime())
+  if (record?.status !== 'running' || record.leaseExpiresAt.getTime() >= deps.clock.now().getTime())
     return record;
   await recoverStream(deps, record);
   return deps.activeStreams.getRecord(userId, streamId);

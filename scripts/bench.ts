@@ -32,7 +32,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { bundleHandler } from '../infra/bundling';
@@ -40,7 +40,7 @@ import { createLocalDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb
 import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { loadOrCreateSigningKey, mintToken } from '../local/local-issuer';
 import { configSchema } from '../shared/config/config-schema';
-import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import type { chatTable, streamsTable } from '../shared/data/table-definitions';
 import { scriptedTokens } from '../shared/model/local-scripted-model';
 import type { ChatStreamEvent } from '../shared/schemas/chat';
 import { postStream, resumeStream, type SseStream, terminalEvent } from '../test/support/sse-client';
@@ -682,9 +682,13 @@ async function main(): Promise<void> {
       AWS_REGION: 'us-east-1',
     });
     const client = createLocalDynamoDbClient(dynamodb.endpoint);
+    // The tables of the code being measured (a baseline checkout has its own definitions).
+    const definitions = (await import(
+      pathToFileURL(join(gatewayRoot, 'shared/data/table-definitions.ts')).href
+    )) as { chatTable: typeof chatTable; streamsTable: typeof streamsTable };
     await ensureTables(client, [
-      { definition: chatTable, name: tables.chat },
-      { definition: streamsTable, name: tables.streams },
+      { definition: definitions.chatTable, name: tables.chat },
+      { definition: definitions.streamsTable, name: tables.streams },
     ]);
     client.destroy();
 
@@ -703,15 +707,26 @@ async function main(): Promise<void> {
     gateways.push(a, b);
     const onlyCapacity = process.env.BENCH_ONLY === 'capacity';
     const stop = onlyCapacity ? undefined : await stopLatency(a, b, keyFile);
+    // The stop phase alone: the rest needs no second run.
+    if (process.env.BENCH_ONLY === 'stop') {
+      await Promise.all([a.stop(), b.stop()]);
+      console.log(JSON.stringify({ stopLatencyMs: stop }, null, 2));
+      return;
+    }
     // The baseline code has no resume endpoint.
     const resumed =
-      onlyCapacity || process.env.BENCH_BASELINE_ROOT ? undefined : await resumes(a, b, keyFile);
+      onlyCapacity || process.env.BENCH_BASELINE_ROOT || process.env.BENCH_ONLY === 'stop'
+        ? undefined
+        : await resumes(a, b, keyFile);
     await Promise.all([a.stop(), b.stop()]);
 
     console.log(
       `capacity units per answer (through the counting proxy; ${CAPACITY_TOKENS_PER_SECOND} tokens/s, 26 KB in about 80 s) ...`,
     );
-    const capacity = await capacityPerAnswer(proxy.url, proxy.calls, keyFile, tables);
+    const capacity =
+      process.env.BENCH_ONLY === 'stop'
+        ? []
+        : await capacityPerAnswer(proxy.url, proxy.calls, keyFile, tables);
     console.log('time to the started event, instant model ...');
     const started = onlyCapacity ? undefined : await timeToStarted(proxy.url, proxy.calls, keyFile, tables);
 

@@ -814,6 +814,18 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
       return deltasOf(result.Items ?? []).at(-1)?.seq ?? 0;
     },
 
+    async liveStreamIds(userId, scope) {
+      const at = now();
+      const items = await batchGet(slots.map((slot) => keys.streamSlot(userId, slot)));
+      return slotItemsOf(items)
+        .filter(
+          (slot) =>
+            slot.lease_expires_at > at &&
+            ('roomId' in scope ? slot.room_id === scope.roomId : slot.session_id === scope.sessionId),
+        )
+        .map((slot) => slot.stream_id);
+    },
+
     async lapsedStreams(userId, scope) {
       const at = now();
       const items = await batchGet(slots.map((slot) => keys.streamSlot(userId, slot)));

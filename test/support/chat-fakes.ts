@@ -171,6 +171,14 @@ export class FakeActiveStreams implements ActiveStreams {
     return this.streams.get(streamId)?.log.at(-1)?.seq ?? 0;
   }
 
+  async liveStreamIds(_userId: string, scope: { roomId: string } | { sessionId: string }): Promise<string[]> {
+    return (await this.liveStreams())
+      .filter((stream) =>
+        'roomId' in scope ? stream.roomId === scope.roomId : stream.sessionId === scope.sessionId,
+      )
+      .map((stream) => stream.streamId);
+  }
+
   async lapsedStreams(): Promise<string[]> {
     const at = this.clock.now().getTime();
     return [...this.streams.entries()]

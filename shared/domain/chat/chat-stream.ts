@@ -234,9 +234,10 @@ export class ChatStream {
                 kind: 'cancelled',
                 reason: outcome.cancel.reason,
                 requestedAt: outcome.cancel.requestedAt,
-                // A room delete flags its streams just before it commits: an answer written in
-                // between would come back with a restore. The room is going: store nothing.
-                ...(outcome.cancel.reason === 'room' ? { skipStore: true } : {}),
+                // A room or session delete flags its streams just before it commits: an answer
+                // written in between would survive it (or come back with a restore). The
+                // conversation is going: store nothing.
+                ...(outcome.cancel.reason !== 'stop' ? { skipStore: true } : {}),
               };
             } else if (outcome?.state === 'lost') {
               this.#ending = { kind: 'cancelled', reason: 'stream_lost' };

@@ -142,7 +142,8 @@ export async function finishStream(
   const questionOutcome = progress.question ? await progress.question : 'skipped';
   const skipStore = ('skipStore' in ending && ending.skipStore) || questionOutcome !== 'recorded';
   const event = terminalEvent(ending, plan, progress);
-  const logged = await progress.flushLog().then(
+  // The record may only end once the log is whole; the answer's write need not wait for it.
+  const logged = progress.flushLog().then(
     () => true,
     (error: unknown) => {
       deps.observer.problem('log_not_written', error, { streamId: plan.streamId });
@@ -173,13 +174,15 @@ export async function finishStream(
             deps.observer.problem('answer_not_stored', error, { streamId: plan.streamId });
             return 'failed' as const;
           }),
-    logged
-      ? deps.activeStreams
-          .finish(plan.handle, { status, lastSeq: progress.seq, terminal: storedTerminalOf(event) })
-          .catch((error: unknown) => {
-            deps.observer.problem('finish_failed', error, { streamId: plan.streamId });
-          })
-      : undefined,
+    logged.then((whole) =>
+      whole
+        ? deps.activeStreams
+            .finish(plan.handle, { status, lastSeq: progress.seq, terminal: storedTerminalOf(event) })
+            .catch((error: unknown) => {
+              deps.observer.problem('finish_failed', error, { streamId: plan.streamId });
+            })
+        : undefined,
+    ),
   ]);
   const endedAt = deps.clock.now();
   const received = plan.input.receivedAt.getTime();

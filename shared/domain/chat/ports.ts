@@ -206,6 +206,8 @@ export interface ActiveStreams extends StreamCanceller, StreamLog {
 
   /** The user's live streams (leases current), newest request first. */
   liveStreams(userId: string): Promise<LiveStream[]>;
+  /** Ids of the streams in scope whose slot lease is current (one read: what a stop flags first). */
+  liveStreamIds(userId: string, scope: StreamScope): Promise<string[]>;
   getStream(userId: string, streamId: string): Promise<LiveStream | undefined>;
   getRequest(userId: string, requestId: string): Promise<ChatRequestRecord | undefined>;
   /** Sets the cancel flag of a live stream (keeping an earlier request's time); undefined if not live. */

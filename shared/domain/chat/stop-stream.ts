@@ -119,17 +119,22 @@ export async function stopStream(
 
   const ofSession = (streams: readonly LiveStream[]) =>
     streams.filter((stream) => stream.sessionId === sessionId);
-  const [, live] = await Promise.all([session, activeStreams.liveStreams(userId)]);
-  const targets = ofSession(live);
-  if (targets.length > 0) {
-    const flagged = await flagAll(activeStreams, userId, targets);
-    return flagged ? acknowledged(deps, userId, sessionId, flagged) : nothingStopped(sessionId);
-  }
+  // The flag goes out beside the session check, not after it: the slots name the session's
+  // live streams in one read, and only the caller's own streams can carry this session's id.
+  const [, flaggedFirst] = await Promise.all([
+    session,
+    activeStreams.liveStreamIds(userId, { sessionId }).then((ids) => flagAll(activeStreams, userId, ids)),
+  ]);
+  if (flaggedFirst) return acknowledged(deps, userId, sessionId, flaggedFirst);
   const tombstoneAt = await activeStreams.leaveTombstone(userId, { sessionId });
   const registered = ofSession(await activeStreams.liveStreams(userId)).filter((stream) =>
     sessionStopReaches(tombstoneAt, stream.requestedAt),
   );
-  const flagged = await flagAll(activeStreams, userId, registered);
+  const flagged = await flagAll(
+    activeStreams,
+    userId,
+    registered.map((stream) => stream.streamId),
+  );
   return flagged ? acknowledged(deps, userId, sessionId, flagged) : nothingStopped(sessionId);
 }
 
@@ -137,10 +142,12 @@ export async function stopStream(
 async function flagAll(
   activeStreams: ActiveStreams,
   userId: string,
-  streams: readonly LiveStream[],
+  streamIds: readonly string[],
 ): Promise<LiveStream | undefined> {
   const flagged = await Promise.all(
-    streams.map((stream) => activeStreams.requestCancel(userId, stream.streamId, 'stop')),
+    streamIds.map((streamId) => activeStreams.requestCancel(userId, streamId, 'stop')),
   );
-  return flagged.find((stream): stream is LiveStream => stream !== undefined);
+  return flagged
+    .filter((stream): stream is LiveStream => stream !== undefined)
+    .sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime())[0];
 }

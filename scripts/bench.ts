@@ -48,8 +48,8 @@ import { postStream, resumeStream, type SseStream, terminalEvent } from '../test
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(repoRoot, 'bench-results');
 const STOPPED_STREAMS = Number(process.env.BENCH_STOPPED_STREAMS ?? 120);
-/** The default of CANCEL_POLL_INTERVAL_MS. */
-const POLL_INTERVAL_MS = configSchema.parse({ AUTH_MODE: 'local', LOCAL_JWKS: '{}' }).CANCEL_POLL_INTERVAL_MS;
+/** The default of CANCEL_POLL_INTERVAL_MS of the code being measured (set in main). */
+let POLL_INTERVAL_MS = configSchema.parse({ AUTH_MODE: 'local', LOCAL_JWKS: '{}' }).CANCEL_POLL_INTERVAL_MS;
 /** Where the gateways' code comes from (an earlier checkout, to measure today's figures the same way). */
 const gatewayRoot = process.env.BENCH_BASELINE_ROOT ? resolvePath(process.env.BENCH_BASELINE_ROOT) : repoRoot;
 
@@ -682,6 +682,15 @@ async function main(): Promise<void> {
       AWS_REGION: 'us-east-1',
     });
     const client = createLocalDynamoDbClient(dynamodb.endpoint);
+    const measured = (await import(
+      pathToFileURL(join(gatewayRoot, 'shared/config/config-schema.ts')).href
+    )) as {
+      configSchema: typeof configSchema;
+    };
+    POLL_INTERVAL_MS = measured.configSchema.parse({
+      AUTH_MODE: 'local',
+      LOCAL_JWKS: '{}',
+    }).CANCEL_POLL_INTERVAL_MS;
     // The tables of the code being measured (a baseline checkout has its own definitions).
     const definitions = (await import(
       pathToFileURL(join(gatewayRoot, 'shared/data/table-definitions.ts')).href

@@ -140,6 +140,7 @@ function printBanner(info: { url: string; databaseNote: string; token: string; u
   API            ${url}   (routes: ${url}/docs, OpenAPI: ${url}/openapi.json)
   Database       ${info.databaseNote}
   Sign-in        local issuer; POST ${url}/local/token {"user_id": "..."} mints a token
+  Process        ${process.pid}   (kill -9 ${process.pid} ends it as a crash would)
 
 A token for user "${info.user}", valid 12 hours — paste it into another terminal:
 

@@ -230,8 +230,16 @@ describe('a gateway killed mid-stream', () => {
 });
 
 describe('a DynamoDB that stops answering (its process frozen)', () => {
+  let frozen: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+  // Runs even if the test times out: a stopped DynamoDB Local would otherwise outlive the run.
+  afterAll(async () => {
+    frozen?.signal('SIGCONT');
+    await frozen?.stop();
+  });
+
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After within seconds, ends the stream with an error, and stores the answer once it is back', async () => {
     const dynamodb = await startDynamoDbLocal({ inMemory: true });
+    frozen = dynamodb;
     const tables = localTableNames('frozen-');
     const client = createLocalDynamoDbClient(dynamodb.endpoint);
     await ensureTables(client, [

@@ -1,6 +1,6 @@
 import type { ChatStreamEvent, StopStreamResult } from './contract';
 import { CareGuideNetworkError, isApiError } from './errors';
-import { pendingRoutes } from './pending-contract';
+import { clientRoutes } from './routes';
 import { readServerSentEvents } from './sse';
 import type { Transport } from './transport';
 
@@ -83,7 +83,7 @@ export function createChatStream(source: StreamSource, options: ChatStreamOption
   let iterating = false;
 
   const resume = (signal: AbortSignal | undefined) =>
-    transport.send(pendingRoutes.getStreamEvents, 'getStreamEvents', {
+    transport.send(clientRoutes.streamEvents, 'streamEvents', {
       params: { stream_id: streamId ?? '' },
       headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },
       ...(signal ? { signal } : {}),

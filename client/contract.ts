@@ -5,6 +5,7 @@
  * reaches a browser bundle.
  */
 import type { z } from 'zod';
+import type { EventFrame, EventType } from '../shared/realtime/frames';
 import type { routes } from '../shared/routes/route-table';
 import type { ChatStreamEvent as ChatStreamEventSchemaType } from '../shared/schemas/chat';
 import type { errorBodySchema } from '../shared/schemas/envelope';
@@ -48,6 +49,11 @@ export type ResetSessionResult = ResponseData<'resetSession'>;
 export type ClearHistoryResult = ResponseData<'clearSessionHistory'>;
 export type DeletedSession = ResponseData<'deleteSession'>;
 export type StopStreamResult = ResponseData<'stopStream'>;
+/** `GET /api/chat/streams/{stream_id}`: a stream's state and the seq of its last logged delta. */
+export type StreamInfo = ResponseData<'getStream'>;
+/** A WebSocket frame the server sends to every open connection of the user whose data changed. */
+export type RealtimeEvent = EventFrame;
+export type RealtimeEventType = EventType;
 export type Health = ResponseData<'getHealth'>;
 export type CurrentUser = ResponseData<'getCurrentUser'>;
 export type LocalToken = ResponseData<'createLocalToken'>;

@@ -1,4 +1,4 @@
-import type { RealtimeEvent } from './pending-contract';
+import type { RealtimeEvent } from './contract';
 import type { TokenProvider } from './transport';
 
 /**

@@ -21,6 +21,7 @@ import type {
   Session,
   StopStreamInput,
   StopStreamResult,
+  StreamInfo,
   UpdateRoomInput,
 } from './contract';
 import {
@@ -29,7 +30,6 @@ import {
   subscribeToEvents,
   type WebSocketConstructor,
 } from './events';
-import { pendingRoutes, type StreamInfo } from './pending-contract';
 import { clientRoutes } from './routes';
 import { type CallOptions, Transport, type TransportOptions } from './transport';
 
@@ -43,7 +43,6 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './events';
-export type { RealtimeEvent, RealtimeEventType, StreamInfo } from './pending-contract';
 export { clientRoutes } from './routes';
 export type { RetryOptions, TokenProvider } from './transport';
 
@@ -138,7 +137,7 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
     stop,
     /** A stream's state: `running` until its terminal event, and the last `seq` logged. */
     getStream: (streamId: string, requestOptions?: RequestOptions) =>
-      transport.call<StreamInfo>(pendingRoutes.getStream, 'getStream', {
+      transport.call<StreamInfo>(clientRoutes.getStream, 'getStream', {
         params: { stream_id: streamId },
         ...withSignal(requestOptions),
       }),

@@ -30,6 +30,13 @@ export const clientRoutes = {
   deleteSession: { method: 'DELETE', path: '/api/session/{session_id}', auth: 'jwt', kind: 'http' },
   stopStream: { method: 'POST', path: '/api/session/{session_id}/stop', auth: 'jwt', kind: 'http' },
   sendChatMessage: { method: 'POST', path: '/api/chat/message', auth: 'jwt', kind: 'stream' },
+  getStream: { method: 'GET', path: '/api/chat/streams/{stream_id}', auth: 'jwt', kind: 'http' },
+  streamEvents: {
+    method: 'GET',
+    path: '/api/chat/streams/{stream_id}/events',
+    auth: 'jwt',
+    kind: 'stream',
+  },
   createLocalToken: { method: 'POST', path: '/local/token', auth: 'none', kind: 'http' },
 } as const satisfies { readonly [K in RouteId]: ClientRoute<K> };
 

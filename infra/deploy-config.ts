@@ -70,7 +70,7 @@ export const deployContextSchema = z.object({
     .regex(/^[a-z0-9.:-]+$/i, `a Bedrock model id such as ${DEFAULT_BEDROCK_MODEL_ID}`)
     .default(DEFAULT_BEDROCK_MODEL_ID),
   /** How often a streaming loop polls its cancel flag (DESIGN §4). */
-  cancelPollIntervalMs: z.coerce.number().int().min(50).max(5000).default(250),
+  cancelPollIntervalMs: z.coerce.number().int().min(50).max(5000).default(100),
   /**
    * A stream ends by itself after this (STREAM_MAX_DURATION_SECONDS). The stream function's
    * timeout is this plus STREAM_TIMEOUT_MARGIN_SECONDS, and Lambda allows at most 900 s.

@@ -44,7 +44,9 @@ export interface MaintenanceJob {
  * - soft-deleted rooms carry `purge_after` and sit in the sparse, sharded purge index (gsi4), which
  *   a periodic job walks (shared/domain/rooms/purge-deleted-rooms.ts: time-budgeted, resumable);
  * - "clear history" writes a `HISTORY_CLEAR#` job item that the chat table's stream hands to
- *   the deleting job (shared/domain/rooms/delete-cleared-history.ts: idempotent, at-least-once).
+ *   the deleting job (shared/domain/rooms/delete-cleared-history.ts: idempotent, at-least-once);
+ * - running streams carry the sparse, sharded running-streams index keys (streams table gsi1),
+ *   which the recovery sweep queries for lapsed leases (shared/domain/chat/recover-stream.ts).
  */
 export const maintenanceJobs: readonly MaintenanceJob[] = [
   {
@@ -67,5 +69,16 @@ export const maintenanceJobs: readonly MaintenanceJob[] = [
     },
     access: { chatTable: 'RW' },
     timeoutSeconds: 300,
+  },
+  {
+    id: 'recoverLapsedStreams',
+    summary:
+      'Finishes streams whose process died (lease lapsed, no end) from their log: answer stored as interrupted, slot freed.',
+    handler: { entry: 'functions/maintenance/recover-lapsed-streams.ts', export: 'handler' },
+    // Within minutes of a crash even when nobody reads the room; a Query per shard of the sparse
+    // running-streams index (no Scan), usually empty.
+    trigger: { kind: 'schedule', expression: 'rate(2 minutes)' },
+    access: { chatTable: 'RW', streamsTable: 'RW' },
+    timeoutSeconds: 120,
   },
 ];

@@ -173,6 +173,8 @@ export interface RunningDynamoDbLocal {
   port: number;
   /** Ends DynamoDB Local (SIGTERM, SIGKILL after a grace period) and resolves once it has exited. */
   stop(): Promise<void>;
+  /** Sends a signal to its process group (tests freeze it with SIGSTOP and thaw it with SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Starts DynamoDB Local and resolves once it answers requests. */
@@ -214,7 +216,7 @@ async function startOnPort(
     await server.stop();
     throw error;
   }
-  return { endpoint, port, stop: server.stop };
+  return { endpoint, port, stop: server.stop, signal: server.signal };
 }
 
 function dynamoDbLocalArgs(folder: string, options: DynamoDbLocalOptions, port: number): string[] {
@@ -280,6 +282,7 @@ interface SpawnedServer {
   startupFailure(): Error | undefined;
   outputTail(): string;
   stop(): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
 }
 
 function spawnDynamoDbLocal(folder: string, options: DynamoDbLocalOptions, port: number): SpawnedServer {
@@ -341,7 +344,7 @@ function spawnDynamoDbLocal(folder: string, options: DynamoDbLocalOptions, port:
     }
   };
 
-  return { exited: exitedPromise, startupFailure, outputTail: () => tail, stop };
+  return { exited: exitedPromise, startupFailure, outputTail: () => tail, stop, signal: terminate };
 }
 
 function signalServer(child: ChildProcess, posix: boolean, signal: NodeJS.Signals): void {

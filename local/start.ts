@@ -201,6 +201,7 @@ function printBanner(info: {
   Database       ${info.databaseNote}
   Stream jobs    ${info.jobsNote}
   Sign-in        local issuer; POST ${url}/local/token {"user_id": "..."} mints a token
+  Process        ${process.pid}   (kill -9 ${process.pid} ends it as a crash would)
 
 A token for user "${info.user}", valid 12 hours — paste it into another terminal:
 

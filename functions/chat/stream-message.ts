@@ -1,6 +1,7 @@
 import { createTokenVerifier } from '../../shared/auth/token-verifier';
 import { getConfig } from '../../shared/config/config';
 import { instrumentDynamoDbClient } from '../../shared/data/dynamo-client';
+import { withEventIds } from '../../shared/domain/chat/follow-stream';
 import { openChatStream } from '../../shared/domain/chat/open-chat-stream';
 import type { ChatStreamDeps } from '../../shared/domain/chat/ports';
 import { streamHandler } from '../../shared/http/stream-handler';
@@ -28,7 +29,7 @@ export const createStreamMessageHandler = (deps: Omit<ChatStreamDeps, 'observer'
           remainingTimeMs: context.getRemainingTimeInMillis(),
         },
       );
-      return stream.events();
+      return withEventIds(stream.events());
     },
   );
 

@@ -3,9 +3,9 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
 import { logger } from '../../shared/observability/powertools';
 import { roomRoutes } from '../../shared/routes/room-routes';
-import { createRoomDeps } from '../../shared/wiring/rooms';
+import { createLapsedStreamFinisher, createRoomDeps } from '../../shared/wiring/rooms';
 
-const deps = createRoomDeps();
+const deps = { ...createRoomDeps(), lapsedStreams: createLapsedStreamFinisher() };
 
 export const handler = httpHandler(roomRoutes.getRoomHistory, async ({ userId, params, query }) => {
   logger.appendKeys({ room_id: params.room_id });

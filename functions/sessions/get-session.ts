@@ -4,9 +4,9 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { ok } from '../../shared/http/responses';
 import { logger } from '../../shared/observability/powertools';
 import { sessionRoutes } from '../../shared/routes/session-routes';
-import { createSessionDeps } from '../../shared/wiring/sessions';
+import { createLapsedStreamFinisher, createSessionDeps } from '../../shared/wiring/sessions';
 
-const deps = createSessionDeps();
+const deps = { ...createSessionDeps(), lapsedStreams: createLapsedStreamFinisher() };
 
 export const handler = httpHandler(sessionRoutes.getSession, async ({ userId, params }) => {
   logger.appendKeys({ session_id: params.session_id });

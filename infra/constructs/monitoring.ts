@@ -165,6 +165,13 @@ export class Monitoring extends Construct {
         'p95 of StopLatencyMs (stop request to stream loop exit) above budget (poll interval + 100 ms, DESIGN §10).',
     });
 
+    this.addAlarm('StreamsRecovered', appMetric('StreamRecovered', 'Sum'), {
+      threshold: 5,
+      evaluationPeriods: 1,
+      description:
+        'Streams finished from their log after their process died (lease lapsed, no end): stream functions are crashing or timing out.',
+    });
+
     const overrun = thresholds.streamOverrun ?? Duration.seconds(STREAM_TIMEOUT_MARGIN_SECONDS / 2);
     const durationThresholdMs = (config.streamMaxDurationSeconds + overrun.toSeconds()) * 1000;
     if (durationThresholdMs >= props.streaming.timeout.toMilliseconds()) {
@@ -477,6 +484,27 @@ export class Monitoring extends Construct {
             label: `${fn.node.id} concurrent executions`,
           }),
         ),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Stream log: resumes, replay latency, recovered streams',
+        left: [
+          appMetric('StreamResumed', 'Sum').with({ label: 'resumes' }),
+          appMetric('StreamRecovered', 'Sum').with({ label: 'recovered (interrupted) streams' }),
+        ],
+        right: [
+          appMetric('ReplayLatencyMs', 'p50').with({ label: 'replay latency p50' }),
+          appMetric('ReplayLatencyMs', 'p95').with({ label: 'replay latency p95' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Capacity units per answer (streams table, ReturnConsumedCapacity)',
+        left: [
+          appMetric('StreamWriteUnits', 'Average').with({ label: 'write units per answer (avg)' }),
+          appMetric('StreamWriteUnits', 'p95').with({ label: 'write units per answer (p95)' }),
+        ],
+        right: [appMetric('StreamReadUnits', 'Average').with({ label: 'read units per answer (avg)' })],
         width: 8,
       }),
       new cloudwatch.GraphWidget({

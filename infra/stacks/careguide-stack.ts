@@ -22,8 +22,8 @@ export interface CareGuideStackProps extends StackProps {
  * `Streaming`, `Maintenance`, `WebSocket`, `Monitoring`) are part of every resource's logical id: renaming
  * `Data` or `Auth` would replace the tables and the user pool.
  *
- * Outputs (`cdk deploy --outputs-file`): ApiUrl, StreamUrl (one per stream route; `StreamUrl`
- * when there is one), WebSocketUrl, UserPoolId, UserPoolClientId, Region, AlarmTopicArn, DashboardName —
+ * Outputs (`cdk deploy --outputs-file`): ApiUrl, StreamUrl (the chat stream's function URL) and
+ * `StreamUrl<RouteId>` for each other stream route (`StreamUrlStreamEvents`: resume), WebSocketUrl, UserPoolId, UserPoolClientId, Region, AlarmTopicArn, DashboardName —
  * what scripts/smoke.ts and the README's deploy guide read.
  */
 export class CareGuideStack extends Stack {
@@ -63,8 +63,9 @@ export class CareGuideStack extends Stack {
     const endpoints = [...this.streaming.endpoints.values()];
     for (const endpoint of endpoints) {
       const { route } = endpoint;
+      // The chat stream's keeps the name scripts and the README know; the others are named by route.
       const outputId =
-        endpoints.length === 1
+        route.id === 'sendChatMessage' || endpoints.length === 1
           ? 'StreamUrl'
           : `StreamUrl${route.id.charAt(0).toUpperCase()}${route.id.slice(1)}`;
       new CfnOutput(this, outputId, {

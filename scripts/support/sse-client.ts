@@ -15,16 +15,36 @@ export interface SseStream {
   waitFor(predicate: (event: ChatStreamEvent) => boolean): Promise<ChatStreamEvent>;
   /** When each event arrived (performance.now()), by index. */
   readonly arrivedAt: number[];
+  /** Each event's SSE `id:`, by index. */
+  readonly ids: number[];
+  /** Cuts the connection (a client that goes away). */
+  abort(): void;
 }
 
-export async function postStream(url: string, token: string, body: unknown): Promise<SseStream> {
-  const response = await fetch(url, {
+export function postStream(url: string, token: string, body: unknown): Promise<SseStream> {
+  return openStream(url, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+}
+
+/** GET /api/chat/streams/{id}/events, from `Last-Event-ID` when given. */
+export function resumeStream(url: string, token: string, lastEventId?: number): Promise<SseStream> {
+  return openStream(url, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }),
+    },
+  });
+}
+
+async function openStream(url: string, init: RequestInit): Promise<SseStream> {
+  const controller = new AbortController();
+  const response = await fetch(url, { ...init, signal: controller.signal });
   const events: ChatStreamEvent[] = [];
   const arrivedAt: number[] = [];
+  const ids: number[] = [];
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
     const json: unknown = await response.json();
     return {
@@ -33,6 +53,8 @@ export async function postStream(url: string, token: string, body: unknown): Pro
       json,
       done: Promise.resolve(),
       arrivedAt,
+      ids,
+      abort: () => controller.abort(),
       waitFor: () => Promise.reject(new Error('not a stream')),
     };
   }
@@ -48,9 +70,10 @@ export async function postStream(url: string, token: string, body: unknown): Pro
     while (reader) {
       const { value, done: finished } = await reader.read();
       if (finished) break;
-      for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-        events.push(event as ChatStreamEvent);
+      for (const { id, data } of parser.pushWithIds(decoder.decode(value, { stream: true }))) {
+        events.push(data as ChatStreamEvent);
         arrivedAt.push(performance.now());
+        ids.push(id);
       }
       notify();
     }
@@ -67,6 +90,8 @@ export async function postStream(url: string, token: string, body: unknown): Pro
     json: undefined,
     done,
     arrivedAt,
+    ids,
+    abort: () => controller.abort(),
     waitFor(predicate) {
       return new Promise((resolve, reject) => {
         const check = () => {

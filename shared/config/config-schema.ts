@@ -47,9 +47,19 @@ export const configSchema = z
     /** The most tokens one answer may have (Bedrock `maxTokens`). */
     MODEL_MAX_OUTPUT_TOKENS: positiveInt(1024),
 
-    CANCEL_POLL_INTERVAL_MS: positiveInt(250),
+    /** The loop reads the cancel flag this often (one strongly consistent read of a < 1 KB item). */
+    CANCEL_POLL_INTERVAL_MS: positiveInt(100),
+    /** The deltas since the last flush are appended to the stream log this often (one chunk item). */
+    STREAM_LOG_FLUSH_MS: positiveInt(500),
+    /** A follower of a running stream (resume) reads its record and new chunks this often. */
+    STREAM_FOLLOW_INTERVAL_MS: positiveInt(250),
     STREAM_MAX_DURATION_SECONDS: positiveInt(600),
-    STREAM_LEASE_SECONDS: positiveInt(300),
+    /** Renewed every third of it; a stream whose process died frees its slot and is finished from its log once it lapses. */
+    STREAM_LEASE_SECONDS: positiveInt(15),
+    /** Every DynamoDB call: time limit of one attempt, and attempts (the SDK retries with backoff). */
+    DYNAMODB_REQUEST_TIMEOUT_MS: positiveInt(1500),
+    DYNAMODB_CONNECT_TIMEOUT_MS: positiveInt(1000),
+    DYNAMODB_MAX_ATTEMPTS: positiveInt(2),
     MAX_LIVE_STREAMS_PER_USER: positiveInt(5),
     MAX_LIVE_ROOMS_PER_USER: positiveInt(50),
     ROOM_CREATE_LIMIT_PER_HOUR: positiveInt(10),

@@ -28,6 +28,16 @@ export function getDocumentClient(): DynamoDBDocumentClient {
     const client = new DynamoDBClient({
       region: config.AWS_REGION,
       credentials: environmentCredentials,
+      // Every call has a time limit and a bounded number of attempts: a DynamoDB out of reach
+      // becomes a 503 (SERVICE_UNAVAILABLE, Retry-After) within seconds, and a stream notices
+      // it well within its lease, instead of a request hanging on a dead connection.
+      requestHandler: {
+        connectionTimeout: config.DYNAMODB_CONNECT_TIMEOUT_MS,
+        requestTimeout: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+        // Without it the SDK only logs a warning and keeps waiting.
+        throwOnRequestTimeout: true,
+      },
+      maxAttempts: config.DYNAMODB_MAX_ATTEMPTS,
       ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
     });
     documentClient = DynamoDBDocumentClient.from(instrument(client), {

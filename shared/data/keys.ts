@@ -1,3 +1,9 @@
+function hashOf(id: string): number {
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  return hash;
+}
+
 /**
  * Every DynamoDB key of the system, built in one place (layout: docs/architecture.md).
  * The owner comes first wherever the caller is known, so another user's item is not found.
@@ -43,11 +49,7 @@ export const keys = {
    * partitions by room id so deletes from all users do not land on one index partition.
    */
   purgePartition: (shard: number) => `PURGE#${shard}`,
-  purgeShardOf: (roomId: string) => {
-    let hash = 0;
-    for (const char of roomId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-    return hash % purgeShards;
-  },
+  purgeShardOf: (roomId: string) => hashOf(roomId) % purgeShards,
   purgeSortKey: (purgeAfter: string, userId: string, roomId: string) => `${purgeAfter}#${userId}#${roomId}`,
 
   // ActiveStreams table
@@ -70,7 +72,32 @@ export const keys = {
   }),
   /** One of the user's MAX_CONNECTIONS_PER_USER connection slots (held while `expires_at` is ahead). */
   connectionSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `CONNECTION_SLOT#${slot}` }),
+  /**
+   * A chunk of a stream's log: the deltas from `firstSeq` on, as one flush wrote them. The seq is
+   * zero-padded so the chunks of a stream sort in seq order.
+   */
+  streamLogChunk: (userId: string, streamId: string, firstSeq: number) => ({
+    pk: `USER#${userId}`,
+    sk: `LOG#${streamId}#${String(firstSeq).padStart(10, '0')}`,
+  }),
+  /** Bounds of a stream's log chunks in a Query (`~` sorts after every digit). */
+  streamLogRange: (streamId: string, fromSeq = 1) => ({
+    from: `LOG#${streamId}#${String(fromSeq).padStart(10, '0')}`,
+    to: `LOG#${streamId}#~`,
+  }),
+  /**
+   * The sparse running-streams index (streams table gsi1): only running streams carry it, sorted
+   * by lease expiry, sharded by stream id, so the sweep finds lapsed ones with a Query (no Scan).
+   */
+  runningPartition: (shard: number) => `RUNNING#${shard}`,
+  runningShardOf: (streamId: string) => hashOf(streamId) % runningShards,
+  /** `<lease_expires_at, 13 digits>#<sub>#<stream_id>` (a sub never holds `#`). */
+  runningSortKey: (leaseExpiresAt: number, userId: string, streamId: string) =>
+    `${String(leaseExpiresAt).padStart(13, '0')}#${userId}#${streamId}`,
 } as const;
+
+/** How many partitions the running-streams index is spread over (raising it is safe; lowering strands streams until their TTL). */
+export const runningShards = 8;
 
 /** How many partitions the purge GSI is spread over. Raising it is safe; lowering it strands rooms in the dropped shards. */
 export const purgeShards = 8;
@@ -85,6 +112,7 @@ export const keyPrefixes = {
   chatRequest: 'REQUEST#',
   connection: 'CONNECTION#',
   connectionSlot: 'CONNECTION_SLOT#',
+  streamLog: 'LOG#',
 } as const;
 
 /**

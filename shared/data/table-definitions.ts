@@ -74,14 +74,22 @@ export const chatTable: TableDefinition = {
   stream: 'NEW_AND_OLD_IMAGES',
 };
 
-/** Live streams: the cancel flag, heartbeat lease, partial-text checkpoints and stop tombstones. */
+/** Streams: records (cancel flag, lease, status), their logs, slots, request records, stop tombstones. */
 export const streamsTable: TableDefinition = {
   constructId: 'ActiveStreamsTable',
   envVar: 'STREAMS_TABLE_NAME',
   localName: 'careguide-active-streams',
   partitionKey: pk,
   sortKey: sk,
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+      purpose:
+        'running streams by lease expiry, for the sweep that finishes streams whose process died (sparse: only running streams carry gsi1 keys; sharded RUNNING#<n>)',
+    },
+  ],
   timeToLiveAttribute: 'ttl',
   // Feeds the WebSocket fan-out's `stream.started` / `stream.ended` events (shared/realtime).
   stream: 'NEW_AND_OLD_IMAGES',

@@ -6,6 +6,8 @@ export const corsAllowedHeaders = [
   'authorization',
   'content-type',
   'idempotency-key',
+  // A resuming reader names the last event it received (GET /api/chat/streams/{id}/events).
+  'last-event-id',
   'x-request-id',
   // A browser app resuming a stream from another origin sends it (DESIGN: the stream log).
   'last-event-id',

@@ -1,29 +1,41 @@
+import { createParser } from 'eventsource-parser';
+
 /**
- * Server-sent events as the chat stream speaks them: one `data: <json>` line per event, events
- * separated by a blank line. The one encoder (the stream handler) and the one parser (tests,
- * the benchmark and the smoke test read the stream with it).
+ * Server-sent events as the stream endpoints speak them: an `id:` line (what a client resumes
+ * from with `Last-Event-ID`) and one `data: <json>` line per event, events separated by a blank
+ * line. The one encoder (the stream handler) and the one parser (tests, the benchmark and the
+ * smoke test read streams with it; the typed client uses the same library, eventsource-parser).
  */
-export const encodeServerSentEvent = (event: unknown): string => `data: ${JSON.stringify(event)}\n\n`;
+export const encodeServerSentEvent = (event: unknown, id?: number): string =>
+  `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(event)}\n\n`;
+
+/** One parsed event: its JSON and its `id:` (NaN when it had none). */
+export interface ParsedServerSentEvent {
+  readonly id: number;
+  readonly data: unknown;
+}
 
 /** Reads events from text that arrives in pieces: `push` returns the events completed so far. */
 export class ServerSentEventParser {
-  #buffer = '';
+  readonly #completed: ParsedServerSentEvent[] = [];
+  readonly #parser = createParser({
+    onEvent: (event) => {
+      this.#completed.push({
+        id: event.id === undefined ? Number.NaN : Number(event.id),
+        data: JSON.parse(event.data),
+      });
+    },
+  });
 
+  /** The events completed by this piece of text, with their ids. */
+  pushWithIds(text: string): ParsedServerSentEvent[] {
+    this.#parser.feed(text);
+    return this.#completed.splice(0);
+  }
+
+  /** The events completed by this piece of text. */
   push(text: string): unknown[] {
-    this.#buffer += text;
-    const events: unknown[] = [];
-    let end = this.#buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = this.#buffer.slice(0, end);
-      this.#buffer = this.#buffer.slice(end + 2);
-      const data = block
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => line.slice('data:'.length).replace(/^ /, ''));
-      if (data.length > 0) events.push(JSON.parse(data.join('\n')));
-      end = this.#buffer.indexOf('\n\n');
-    }
-    return events;
+    return this.pushWithIds(text).map((event) => event.data);
   }
 }
 

@@ -13,13 +13,21 @@ import { errorEnvelope, invocationOf, pipelineStart, requestValidation, setSubje
 import { headerValue } from './request-parser';
 import { encodeServerSentEvent } from './sse';
 
-/** A stream request after the JWT check and validation, typed by the route's body schema. */
+type PartOf<
+  R extends RouteDefinition,
+  K extends 'body' | 'params' | 'query' | 'headers',
+> = R['request'] extends { readonly [P in K]: infer S }
+  ? S extends z.ZodType
+    ? z.output<S>
+    : undefined
+  : undefined;
+
+/** A stream request after the JWT check and validation, typed by the route's schemas. */
 export interface StreamRequest<R extends RouteDefinition> {
-  readonly body: R['request'] extends { readonly body: infer S }
-    ? S extends z.ZodType
-      ? z.output<S>
-      : undefined
-    : undefined;
+  readonly body: PartOf<R, 'body'>;
+  readonly params: PartOf<R, 'params'>;
+  readonly query: PartOf<R, 'query'>;
+  readonly headers: PartOf<R, 'headers'>;
   readonly userId: string;
   /** When the request arrived (injected clock). */
   readonly receivedAt: Date;
@@ -28,10 +36,16 @@ export interface StreamRequest<R extends RouteDefinition> {
   readonly log: Logger;
 }
 
-/** What a stream route hands back once its pre-checks passed: the events, as SSE `data:` lines. */
+/** One server-sent event: its `id:` (what a client resumes from with `Last-Event-ID`) and its JSON. */
+export interface ServerSentEvent {
+  readonly id: number;
+  readonly event: unknown;
+}
+
+/** What a stream route hands back once its pre-checks passed: the events, as SSE `id:` + `data:` lines. */
 export type StreamRouteHandler<R extends RouteDefinition> = (
   request: StreamRequest<R>,
-) => Promise<AsyncIterable<unknown>>;
+) => Promise<AsyncIterable<ServerSentEvent>>;
 
 export interface StreamHandlerOptions {
   readonly verifier: TokenVerifier;
@@ -46,9 +60,56 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
-async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
-  for await (const event of events) yield encodeServerSentEvent(event);
+async function* serverSentEvents(events: AsyncIterable<ServerSentEvent>): AsyncGenerator<string> {
+  for await (const { id, event } of events) yield encodeServerSentEvent(event, id);
 }
+
+/**
+ * A function URL passes the raw path and no path parameters (it has no routes): they are read
+ * from the path by the route's template. The local gateway passes them as API Gateway would.
+ */
+export function withPathParameters(
+  route: RouteDefinition,
+  event: APIGatewayProxyEventV2,
+): APIGatewayProxyEventV2 {
+  if (event.pathParameters || !route.path.includes('{')) return event;
+  const names: string[] = [];
+  const pattern = route.path
+    .split('/')
+    .map((segment) => {
+      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+      if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(name);
+      return '([^/]+)';
+    })
+    .join('/');
+  const found = new RegExp(`^${pattern}$`).exec(event.rawPath ?? '');
+  if (!found) return event;
+  const pathParameters: Record<string, string> = {};
+  names.forEach((name, index) => {
+    pathParameters[name] = decodePathSegment(found[index + 1] ?? '');
+  });
+  return { ...event, pathParameters };
+}
+
+/** A malformed percent-encoding is the client's mistake: 400, never a URIError's 500. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new DomainError('VALIDATION_ERROR', 'The request path is not valid percent-encoded UTF-8.');
+  }
+}
+
+/** Function URLs have no routes: the path parameters come from the route's template. */
+const pathParameters = (
+  route: RouteDefinition,
+): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, Context> => ({
+  before: ({ event }) => {
+    // Mutated, not replaced: the pipeline's state is keyed by the event object.
+    event.pathParameters = withPathParameters(route, event).pathParameters;
+  },
+});
 
 /** The bearer token, verified here (401 in the envelope, with `WWW-Authenticate: Bearer`). */
 const bearerAuthentication = (
@@ -68,7 +129,7 @@ const bearerAuthentication = (
  * can fail before the first byte does so as an ordinary JSON error with its status — the
  * bearer token (verified here: function URLs have no authorizer; 401 in the envelope), then
  * the shared request pipeline (64 KB body limit, JSON, zod validation, `user_id` rule), then
- * the route's own pre-checks. After that: 200 `text/event-stream`, one `data: <json>` per event.
+ * the route's own pre-checks. After that: 200 `text/event-stream`, an `id:` and a `data: <json>` line per event.
  *
  * The same middlewares as `httpHandler` (./middlewares.ts), but the user comes from the bearer
  * token verified here, not from an authorizer. No Powertools middlewares: they finish in
@@ -88,6 +149,9 @@ export function streamHandler<R extends RouteDefinition>(
     const { log, parsed, sub, startedAt, receivedAt } = invocationOf(event);
     const events = await handle({
       body: parsed?.body as StreamRequest<R>['body'],
+      params: parsed?.params as StreamRequest<R>['params'],
+      query: parsed?.query as StreamRequest<R>['query'],
+      headers: parsed?.headers as StreamRequest<R>['headers'],
       userId: sub as string,
       receivedAt: receivedAt ?? options.clock.now(),
       context,
@@ -116,6 +180,7 @@ export function streamHandler<R extends RouteDefinition>(
       }),
     )
     .use(bearerAuthentication(options.verifier))
+    .use(pathParameters(route))
     .use(requestValidation(route, { maxBodyBytes: MAX_REQUEST_BODY_BYTES }))
     .use(errorEnvelope({ bearerChallenge: true }));
 }

@@ -14,6 +14,11 @@ export const appMetricNames = [
   'TimeToFirstTokenMs',
   'ChatResponseTimeMs',
   'ActiveStreams',
+  'StreamResumed',
+  'ReplayLatencyMs',
+  'StreamRecovered',
+  'StreamReadUnits',
+  'StreamWriteUnits',
   'RoomCreated',
   'RoomsPurged',
   /** With an `error_type` dimension, in a metric of its own. */

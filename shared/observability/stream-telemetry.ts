@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ChatStreamObserver } from '../domain/chat/ports';
+import type { ChatStreamObserver, StreamRecord } from '../domain/chat/ports';
 import { ModelError } from '../domain/chat/ports';
 import { addAppMetric, countError, metrics } from './powertools';
 
@@ -55,7 +55,12 @@ export function streamTelemetry(log: Logger): ChatStreamObserver {
         response_time_ms: summary.responseTimeMs,
         time_to_first_token_ms: summary.timeToFirstTokenMs,
         stop_latency_ms: summary.stopLatencyMs,
-        heartbeats: summary.heartbeats,
+        polls: summary.polls,
+        lease_renewals: summary.leaseRenewals,
+        log_chunks: summary.logChunks,
+        read_units: summary.consumedUnits.read,
+        write_units: summary.consumedUnits.write,
+        storage_lost: summary.storageLost,
         stored: summary.stored,
       });
       if (summary.status === 'error') countError(summary.errorType ?? 'INTERNAL');
@@ -69,10 +74,49 @@ export function streamTelemetry(log: Logger): ChatStreamObserver {
       if (summary.timeToFirstTokenMs !== undefined)
         addAppMetric('TimeToFirstTokenMs', 'Milliseconds', summary.timeToFirstTokenMs);
       addAppMetric('ChatResponseTimeMs', 'Milliseconds', summary.responseTimeMs);
+      // ReturnConsumedCapacity of the stream's streams-table calls (0 where DynamoDB reports none).
+      addAppMetric('StreamReadUnits', 'Count', summary.consumedUnits.read);
+      addAppMetric('StreamWriteUnits', 'Count', summary.consumedUnits.write);
       metrics.publishStoredMetrics();
     },
     problem(event, error, ids) {
       log.warn(`Stream problem: ${event}`, { stream_id: ids.streamId, ...errorFields(error) });
+    },
+  };
+}
+
+/** A stream whose process died, finished from its log (by a read, a chat request or the sweep). */
+export function recoveryTelemetry(log: Logger): (record: StreamRecord, lastSeq: number) => void {
+  return (record, lastSeq) => {
+    log.info('Stream recovered', {
+      stream_id: record.streamId,
+      chat_request_id: record.requestId,
+      session_id: record.sessionId,
+      room_id: record.roomId,
+      last_seq: lastSeq,
+    });
+    addAppMetric('StreamRecovered', 'Count', 1);
+    metrics.publishStoredMetrics();
+  };
+}
+
+/** A reader of a stream's events (resume): counted, and the time to its first replayed event. */
+export function resumeTelemetry(log: Logger) {
+  return {
+    resumed(info: {
+      readonly streamId: string;
+      readonly afterSeq: number | undefined;
+      readonly replayLatencyMs?: number;
+    }) {
+      log.info('Stream resumed', {
+        stream_id: info.streamId,
+        after_seq: info.afterSeq,
+        replay_latency_ms: info.replayLatencyMs,
+      });
+      addAppMetric('StreamResumed', 'Count', 1);
+      if (info.replayLatencyMs !== undefined)
+        addAppMetric('ReplayLatencyMs', 'Milliseconds', info.replayLatencyMs);
+      metrics.publishStoredMetrics();
     },
   };
 }

@@ -10,7 +10,7 @@ import type { ErrorCode } from '../schemas/error-codes';
  * hand). `npm run openapi` writes it to docs/openapi.json; the local gateway serves it.
  * Dev tooling only: no Lambda bundle imports this module.
  */
-const commonErrors: readonly ErrorCode[] = ['INTERNAL'];
+const commonErrors: readonly ErrorCode[] = ['INTERNAL', 'SERVICE_UNAVAILABLE'];
 
 /** Codes whose answer can carry `Retry-After` (DomainError.retryAfterSeconds → error-mapper). */
 const retryAfterCodes: readonly ErrorCode[] = ['RATE_LIMITED', 'CONFLICT'];

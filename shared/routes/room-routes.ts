@@ -154,6 +154,7 @@ export const roomRoutes = {
     request: { params: roomParamsSchema, query: roomHistoryQuerySchema },
     responses: { 200: { description: 'A page of messages', schema: dataEnvelope(roomHistorySchema) } },
     errors: [...requestErrorCodes, 'ROOM_NOT_FOUND'],
-    access: { chatTable: 'RO' },
+    // RW on both: a stream of the room whose process died is finished from its log first.
+    access: { chatTable: 'RW', streamsTable: 'RW' },
   }),
 } as const;

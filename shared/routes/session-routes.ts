@@ -39,7 +39,8 @@ export const sessionRoutes = {
     request: { params: sessionParamsSchema },
     responses: { 200: { description: 'The session', schema: dataEnvelope(sessionSchema) } },
     errors: [...requestErrorCodes, 'SESSION_NOT_FOUND', 'SESSION_EXPIRED'],
-    access: { chatTable: 'RO' },
+    // RW on both: a stream of the session whose process died is finished from its log first.
+    access: { chatTable: 'RW', streamsTable: 'RW' },
   }),
   resetSession: defineRoute({
     id: 'resetSession',

@@ -45,7 +45,13 @@ export const usageSchema = z
   .meta({ id: 'ModelUsage' });
 
 /** Codes of the stream's `error` event (the stream had started, so they are not HTTP statuses). */
-export const streamErrorCodes = ['MODEL_ERROR', 'MAX_DURATION_EXCEEDED', 'INTERNAL'] as const;
+export const streamErrorCodes = [
+  'MODEL_ERROR',
+  'MAX_DURATION_EXCEEDED',
+  'INTERNAL',
+  /** The stream's process died; its answer was finished from the stream log (status `interrupted`). */
+  'STREAM_INTERRUPTED',
+] as const;
 export type StreamErrorCode = (typeof streamErrorCodes)[number];
 
 export const streamStartedEventSchema = z
@@ -94,7 +100,7 @@ export const chatStreamEventSchema = z
   .meta({
     id: 'ChatStreamEvent',
     description:
-      'text/event-stream: each event is `data: <one of these JSON objects>` followed by a blank line. `started` first, then `streaming` deltas, then exactly one of `completed`, `cancelled`, `error`.',
+      'text/event-stream: each event is `id: <n>` and `data: <one of these JSON objects>` followed by a blank line. `started` first (id 0), then `streaming` deltas (id = seq), then exactly one of `completed`, `cancelled`, `error` (id = last seq + 1).',
   });
 
 export type ChatStreamEvent = z.infer<typeof chatStreamEventSchema>;
@@ -125,9 +131,51 @@ export const stopStreamResultSchema = z
     stream_id: z.string().nullable(),
     partial_response: z.string().nullable().meta({
       description:
-        "The answer's text at the stream's last checkpoint (at most one poll interval behind what the client has seen); null when no stream was stopped.",
+        "The answer's final text, identical to the `partial_response` of the stream's `cancelled` event (the stop waits for the stream's loop to end it); the logged text if the loop did not answer in time. null when no stream was stopped.",
     }),
   })
   .meta({ id: 'StopStreamResult' });
 
 export type StopStreamResult = z.infer<typeof stopStreamResultSchema>;
+
+/** A stream's state as `GET /api/chat/streams/{stream_id}` reports it. */
+export const streamStatuses = ['running', 'completed', 'cancelled', 'interrupted', 'error'] as const;
+export type StreamStatus = (typeof streamStatuses)[number];
+
+export const streamIdParamsSchema = z.object({
+  stream_id: keySafeId('The stream, as its `started` event named it.'),
+});
+
+export const streamViewSchema = z
+  .object({
+    stream_id: z.string(),
+    session_id: z.string(),
+    room_id: z.string(),
+    request_id: z.string(),
+    status: z.enum(streamStatuses),
+    last_seq: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: 'The `seq` of the last delta in the stream log (0: none yet).' }),
+  })
+  .meta({ id: 'Stream' });
+export type StreamView = z.infer<typeof streamViewSchema>;
+
+const seqText = z
+  .string()
+  .regex(/^\d{1,9}$/, 'a whole number')
+  .transform(Number);
+
+export const streamEventsQuerySchema = z.strictObject({
+  after_seq: seqText.optional().meta({
+    description:
+      'Replay the events after this one (0: after `started`). Without it (and without `Last-Event-ID`) the replay starts with `started`.',
+  }),
+});
+
+export const streamEventsHeadersSchema = z.object({
+  'last-event-id': seqText
+    .optional()
+    .meta({ description: 'The `id:` of the last event received; takes precedence over `after_seq`.' }),
+});

@@ -13,6 +13,7 @@ export const errorCodes = [
   'ROOM_NOT_FOUND',
   'SESSION_NOT_FOUND',
   'STREAM_NOT_FOUND',
+  'STREAM_GONE',
   'SESSION_EXPIRED',
   'ROOM_LIMIT_REACHED',
   'STREAM_LIMIT_REACHED',
@@ -20,6 +21,7 @@ export const errorCodes = [
   'CONFLICT',
   'IDEMPOTENCY_CONFLICT',
   'NOT_READY',
+  'SERVICE_UNAVAILABLE',
   'MODEL_ERROR',
   'INTERNAL',
 ] as const;

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { getConfig } from '../config/config';
 import { createActiveStreamsRepository } from '../data/active-streams-repository';
+import { createConversationWriter } from '../data/conversation-writer';
 import { getDocumentClient, tableNames } from '../data/dynamo-client';
 import { createHistoryClearJobRepository } from '../data/history-clear-job-repository';
 import { createMessageRepository } from '../data/message-repository';
 import { createRoomRepository } from '../data/room-repository';
-import type { ActiveStreams } from '../domain/chat/ports';
+import type { ActiveStreams, RecoveryDeps } from '../domain/chat/ports';
+import { finishLapsedStreams } from '../domain/chat/recover-stream';
 import { systemClock } from '../domain/clock';
-import type { MaintenanceDeps, RoomDeps, StreamCanceller } from '../domain/rooms/ports';
+import type { LapsedStreamFinisher, MaintenanceDeps, RoomDeps, StreamCanceller } from '../domain/rooms/ports';
+import { logger } from '../observability/powertools';
+import { recoveryTelemetry } from '../observability/stream-telemetry';
 
 /**
  * Wiring of the rooms area: real adapters, the system clock and the configured limits, built
@@ -27,6 +31,31 @@ export function createActiveStreams(): ActiveStreams {
     maxLiveStreams: config.MAX_LIVE_STREAMS_PER_USER,
     leaseSeconds: config.STREAM_LEASE_SECONDS,
   });
+}
+
+/**
+ * Finishing streams whose process died, from their log: what room history, sessions, the
+ * stream routes and the sweep use. The chat table's writer stores the `interrupted` answer.
+ */
+export function createRecoveryDeps(): RecoveryDeps {
+  const client = getDocumentClient();
+  return {
+    activeStreams: createActiveStreams(),
+    conversation: createConversationWriter({ client, tableName: tableNames.chat }),
+    clock: systemClock,
+    onRecovered: recoveryTelemetry(logger),
+  };
+}
+
+/** The rooms' and sessions' `LapsedStreamFinisher`, built on first use. */
+export function createLapsedStreamFinisher(): LapsedStreamFinisher {
+  let deps: RecoveryDeps | undefined;
+  return {
+    finishLapsed(userId, scope) {
+      deps ??= createRecoveryDeps();
+      return finishLapsedStreams(deps, userId, scope);
+    },
+  };
 }
 
 /**

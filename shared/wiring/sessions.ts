@@ -6,6 +6,8 @@ import type { SessionDeps } from '../domain/sessions/ports';
 import { sessionPolicy } from '../domain/sessions/session-policy';
 import { createStreamCanceller, newId } from './rooms';
 
+export { createLapsedStreamFinisher } from './rooms';
+
 /** Wiring of the sessions area, built once per cold start. */
 export function createSessionDeps(): SessionDeps {
   const client = getDocumentClient();

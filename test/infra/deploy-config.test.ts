@@ -20,7 +20,7 @@ describe('deploy configuration', () => {
       logRetention: RetentionDays.ONE_MONTH,
       logLevel: 'INFO',
       corsAllowedOrigins: ['*'],
-      cancelPollIntervalMs: 250,
+      cancelPollIntervalMs: 100,
       streamMaxDurationSeconds: 600,
       maxLiveStreamsPerUser: 5,
       maxLiveRoomsPerUser: 50,

@@ -5,7 +5,7 @@ import { readDeployConfig } from '../../infra/deploy-config';
 import { type MaintenanceJob, maintenanceJobs } from '../../infra/maintenance-jobs';
 import { fromRepoRoot } from '../../infra/paths';
 import { CareGuideStack } from '../../infra/stacks/careguide-stack';
-import { chatTable } from '../../shared/data/table-definitions';
+import { chatTable, streamsTable } from '../../shared/data/table-definitions';
 import {
   actionsOf,
   functionEnvironment,
@@ -31,8 +31,8 @@ const scheduledJobs = maintenanceJobs.filter((job) => job.trigger.kind === 'sche
 const streamJobs = maintenanceJobs.filter((job) => job.trigger.kind === 'table-stream');
 
 describe('the maintenance jobs', () => {
-  it('are the purge of deleted rooms (schedule) and the deletion of cleared history (table stream)', () => {
-    expect(scheduledJobs.map((job) => job.id)).toContain('purgeDeletedRooms');
+  it('are the purge of deleted rooms and the lapsed-stream sweep (schedules) and the deletion of cleared history (table stream)', () => {
+    expect(scheduledJobs.map((job) => job.id)).toEqual(['purgeDeletedRooms', 'recoverLapsedStreams']);
     expect(streamJobs.map((job) => job.id)).toContain('deleteClearedHistory');
   });
 
@@ -42,15 +42,34 @@ describe('the maintenance jobs', () => {
   });
 });
 
+describe('the lapsed-stream sweep', () => {
+  it('runs every 2 minutes on an EventBridge rule and may Query the running-streams index (gsi1) of the streams table', () => {
+    const job = deployedJob('recoverLapsedStreams');
+    const statements = statementsOfRole(template, logicalIdOf(job.function.role));
+    const streamsTableArn = arnOf(logicalIdOf(stack.data.tableFor(streamsTable)));
+
+    expect(propertiesOf(template, logicalIdOf(job.rule as NonNullable<typeof job.rule>))).toMatchObject({
+      ScheduleExpression: 'rate(2 minutes)',
+      State: 'ENABLED',
+    });
+    expect(JSON.stringify(statements)).toContain(JSON.stringify(streamsTableArn));
+    expect(JSON.stringify(statements)).toContain('/index/*');
+    expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+  });
+});
+
 describe.each(maintenanceJobs)('the maintenance job $id', (job) => {
-  it('holds exactly its declared access: the chat table, read-write, and no Bedrock', () => {
+  it('holds exactly its declared access: the chat table read-write (the sweep also the streams table), and no Bedrock', () => {
     const { function: fn } = deployedJob(job.id);
     const env = functionEnvironment(template, fn.function);
     const actions = statementsOfRole(template, logicalIdOf(fn.role)).flatMap(actionsOf);
 
-    expect(job.access).toEqual({ chatTable: 'RW' });
+    const sweep = job.id === 'recoverLapsedStreams';
+    expect(job.access).toEqual(sweep ? { chatTable: 'RW', streamsTable: 'RW' } : { chatTable: 'RW' });
     expect(env.CHAT_TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.tableFor(chatTable)) });
-    expect(env.STREAMS_TABLE_NAME).toBeUndefined();
+    expect(env.STREAMS_TABLE_NAME).toEqual(
+      sweep ? { Ref: logicalIdOf(stack.data.tableFor(streamsTable)) } : undefined,
+    );
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:DeleteItem']));
     expect(actions.filter((action) => action.startsWith('bedrock:'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:Scan');

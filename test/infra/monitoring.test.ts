@@ -177,6 +177,17 @@ describe('the stop latency alarm', () => {
   });
 });
 
+describe('the recovered streams alarm', () => {
+  it('fires when streams are finished from their log after their process died', () => {
+    expect(alarmProps('StreamsRecovered')).toMatchObject({
+      Namespace: 'CareGuide',
+      MetricName: 'StreamRecovered',
+      Statistic: 'Sum',
+      Threshold: 5,
+    });
+  });
+});
+
 describe('the stream duration alarm', () => {
   it.each([...stack.streaming.endpoints.values()])(
     'fires between the stream maximum and the function timeout',
@@ -246,6 +257,11 @@ describe('the dashboard', () => {
     ['active streams', 'RUNNING_SUM(deltas)'],
     ['stops and cancellations', 'StreamCancelled'],
     ['started streams', 'StreamStarted'],
+    ['resumes', 'StreamResumed'],
+    ['replay latency', 'ReplayLatencyMs'],
+    ['recovered streams', 'StreamRecovered'],
+    ['write units per answer', 'StreamWriteUnits'],
+    ['read units per answer', 'StreamReadUnits'],
     ['errors by type', 'MetricName=\\\\\\"Errors\\\\\\"'],
     ['Lambda errors', '\\"Errors\\"'],
     ['alarm status', '\\"type\\":\\"alarm\\"'],

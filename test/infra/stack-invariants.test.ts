@@ -135,7 +135,7 @@ describe.each(contexts)('the $stage stack', (context) => {
         MAX_LIVE_STREAMS_PER_USER: '5',
         MAX_LIVE_ROOMS_PER_USER: '50',
         ROOM_CREATE_LIMIT_PER_HOUR: '10',
-        CANCEL_POLL_INTERVAL_MS: '250',
+        CANCEL_POLL_INTERVAL_MS: '100',
       });
     }
   });
@@ -147,6 +147,7 @@ describe.each(contexts)('the $stage stack', (context) => {
       expect.arrayContaining([
         'ApiUrl',
         'StreamUrl',
+        'StreamUrlStreamEvents',
         'UserPoolId',
         'UserPoolClientId',
         'Region',

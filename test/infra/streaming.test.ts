@@ -41,8 +41,28 @@ const functionProps = (synthesized: typeof dev, routeId: string) =>
   propertiesOf(synthesized.template, logicalIdOf(endpointOf(synthesized, routeId).function.function));
 
 describe('the route table', () => {
-  it('has a streamed route for the chat answer, so the checks below are not vacuous', () => {
-    expect(streamRoutes.map((route) => `${route.method} ${route.path}`)).toContain('POST /api/chat/message');
+  it('has streamed routes for the chat answer and for resuming it, so the checks below are not vacuous', () => {
+    expect(streamRoutes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['POST /api/chat/message', 'GET /api/chat/streams/{stream_id}/events']),
+    );
+  });
+
+  it('serves the resume route by a second function URL of its own, with both tables and no Bedrock', () => {
+    const events = endpointOf(dev, 'streamEvents');
+    const chat = endpointOf(dev, 'sendChatMessage');
+    const env = functionEnvironment(dev.template, events.function.function);
+    const actions = statementsOfRole(dev.template, logicalIdOf(events.function.role)).flatMap(actionsOf);
+
+    expect(logicalIdOf(events.url)).not.toBe(logicalIdOf(chat.url));
+    expect(env).toMatchObject({
+      CHAT_TABLE_NAME: { Ref: logicalIdOf(dev.stack.data.tableFor(chatTable)) },
+      STREAMS_TABLE_NAME: { Ref: logicalIdOf(dev.stack.data.tableFor(streamsTable)) },
+    });
+    expect(actions.filter((action) => action.startsWith('bedrock:'))).toEqual([]);
+    dev.template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalIdOf(events.function.function), 'Arn'] },
+      Cors: Match.objectLike({ AllowMethods: ['GET'], AllowHeaders: Match.arrayWith(['last-event-id']) }),
+    });
   });
 });
 

@@ -4,16 +4,20 @@ import type {
   CancelReason,
   ChatRequestRecord,
   ChatStreamObserver,
-  Checkpoint,
+  ConsumedUnits,
   ConversationStore,
-  HeartbeatOutcome,
+  LapsedStreamRef,
   LiveStream,
+  LoggedDelta,
   MessageToRecord,
   NewStream,
+  PollOutcome,
   RecordOutcome,
   RegisterOutcome,
   RequestStatus,
+  StreamEnding,
   StreamHandle,
+  StreamRecord,
   StreamStartInfo,
   StreamSummary,
   TombstoneTarget,
@@ -35,15 +39,22 @@ interface FakeStream {
   stream: NewStream;
   slot: number;
   cancel?: { requestedAt: Date; reason: CancelReason };
-  partial: string;
+  log: LoggedDelta[];
   live: boolean;
+  ending?: StreamEnding;
+  leaseExpiresAt: number;
 }
 
 export class FakeActiveStreams implements ActiveStreams {
   readonly streams = new Map<string, FakeStream>();
   readonly requests = new Map<string, ChatRequestRecord>();
-  readonly heartbeats: (Checkpoint | undefined)[] = [];
+  /** Every call of the loop, in order: what the per-poll cost tests count. */
+  readonly calls: ('poll' | 'renewLease' | 'appendLog')[] = [];
+  readonly chunks: LoggedDelta[][] = [];
   readonly finished: { streamId: string; status: RequestStatus }[] = [];
+  /** Make the next calls of the loop fail (DynamoDB out of reach). */
+  unreachable = false;
+  leaseMs = 15_000;
   readonly tombstones: TombstoneTarget[] = [];
   tombstone: Admission['tombstone'];
   freeSlots = [0, 1, 2, 3, 4];
@@ -66,8 +77,9 @@ export class FakeActiveStreams implements ActiveStreams {
     this.streams.set(stream.streamId, {
       stream,
       slot,
-      partial: '',
+      log: [],
       live: true,
+      leaseExpiresAt: this.clock.now().getTime() + this.leaseMs,
       ...(cancel ? { cancel } : {}),
     });
     this.requests.set(stream.requestId, {
@@ -88,21 +100,106 @@ export class FakeActiveStreams implements ActiveStreams {
     };
   }
 
-  async heartbeat(handle: StreamHandle, checkpoint: Checkpoint | undefined): Promise<HeartbeatOutcome> {
-    this.heartbeats.push(checkpoint);
+  async poll(handle: StreamHandle): Promise<PollOutcome> {
+    this.calls.push('poll');
+    if (this.unreachable) throw new Error('unreachable');
     const stream = this.streams.get(handle.streamId);
     if (!stream?.live) return { state: 'lost' };
     if (stream.cancel) return { state: 'cancelled', cancel: stream.cancel };
-    if (checkpoint) stream.partial = checkpoint.partialResponse;
     return { state: 'live' };
   }
 
-  async finish(handle: StreamHandle, status: Exclude<RequestStatus, 'running'>): Promise<void> {
+  async renewLease(handle: StreamHandle): Promise<'live' | 'lost'> {
+    this.calls.push('renewLease');
+    if (this.unreachable) throw new Error('unreachable');
     const stream = this.streams.get(handle.streamId);
-    if (stream) stream.live = false;
+    if (!stream?.live) return 'lost';
+    stream.leaseExpiresAt = this.clock.now().getTime() + this.leaseMs;
+    return 'live';
+  }
+
+  async appendLog(handle: StreamHandle, deltas: readonly LoggedDelta[]): Promise<void> {
+    this.calls.push('appendLog');
+    if (this.unreachable) throw new Error('unreachable');
+    this.chunks.push([...deltas]);
+    this.streams.get(handle.streamId)?.log.push(...deltas);
+  }
+
+  async finish(handle: StreamHandle, ending: StreamEnding): Promise<void> {
+    if (this.unreachable) throw new Error('unreachable');
+    const stream = this.streams.get(handle.streamId);
+    if (stream) {
+      stream.live = false;
+      stream.ending = ending;
+    }
     const request = this.requests.get(handle.requestId);
-    if (request) this.requests.set(handle.requestId, { ...request, status });
-    this.finished.push({ streamId: handle.streamId, status });
+    if (request) this.requests.set(handle.requestId, { ...request, status: ending.status });
+    this.finished.push({ streamId: handle.streamId, status: ending.status });
+  }
+
+  consumed(): ConsumedUnits {
+    return { read: 0, write: 0 };
+  }
+
+  async getRecord(userId: string, streamId: string): Promise<StreamRecord | undefined> {
+    const found = this.streams.get(streamId);
+    if (!found) return undefined;
+    const { stream, ending } = found;
+    return {
+      userId,
+      streamId,
+      requestId: stream.requestId,
+      sessionId: stream.sessionId,
+      roomId: stream.roomId,
+      agentType: stream.agentType,
+      messageId: stream.messageId,
+      slot: found.slot,
+      requestedAt: stream.requestedAt,
+      sessionCreatedAt: stream.sessionCreatedAt,
+      status: ending ? ending.status : found.live ? 'running' : 'interrupted',
+      leaseExpiresAt: new Date(found.leaseExpiresAt),
+      ...(found.cancel ? { cancel: found.cancel } : {}),
+      ...(ending ? { lastSeq: ending.lastSeq, terminal: ending.terminal } : {}),
+    };
+  }
+
+  async readLog(_userId: string, streamId: string, fromSeq = 1): Promise<LoggedDelta[]> {
+    return (this.streams.get(streamId)?.log ?? []).filter((delta) => delta.seq >= fromSeq);
+  }
+
+  async lastLoggedSeq(_userId: string, streamId: string): Promise<number> {
+    return this.streams.get(streamId)?.log.at(-1)?.seq ?? 0;
+  }
+
+  async liveStreamIds(_userId: string, scope: { roomId: string } | { sessionId: string }): Promise<string[]> {
+    return (await this.liveStreams())
+      .filter((stream) =>
+        'roomId' in scope ? stream.roomId === scope.roomId : stream.sessionId === scope.sessionId,
+      )
+      .map((stream) => stream.streamId);
+  }
+
+  async lapsedStreams(): Promise<string[]> {
+    const at = this.clock.now().getTime();
+    return [...this.streams.entries()]
+      .filter(([, stream]) => stream.live && stream.leaseExpiresAt < at)
+      .map(([id]) => id);
+  }
+
+  async lapsedStreamsInShard(): Promise<LapsedStreamRef[]> {
+    return [];
+  }
+
+  async markInterrupted(record: StreamRecord, ending: StreamEnding): Promise<boolean> {
+    const stream = this.streams.get(record.streamId);
+    if (!stream?.live || stream.leaseExpiresAt >= this.clock.now().getTime()) return false;
+    stream.live = false;
+    stream.ending = ending;
+    return true;
+  }
+
+  async release(record: StreamRecord): Promise<void> {
+    this.requests.delete(record.requestId);
   }
 
   #view(stream: FakeStream): LiveStream {
@@ -112,7 +209,6 @@ export class FakeActiveStreams implements ActiveStreams {
       sessionId: stream.stream.sessionId,
       roomId: stream.stream.roomId,
       requestedAt: stream.stream.requestedAt,
-      partialResponse: stream.partial,
       ...(stream.cancel ? { cancel: stream.cancel } : {}),
     };
   }

@@ -255,6 +255,7 @@ export async function startLiveStream(
       messageId: `msg-${randomUUID()}`,
       requestedAt,
       deadlineAt: new Date(requestedAt.getTime() + 600_000),
+      sessionCreatedAt: requestedAt.toISOString(),
     },
     admission,
   );

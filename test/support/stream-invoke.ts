@@ -49,6 +49,7 @@ class MemoryResponse {
   }
 }
 
+/** The `data:` of each event (every event also has an `id:` line before it). */
 export const parseEvents = (body: string): ChatStreamEvent[] =>
   parseServerSentEvents(body) as ChatStreamEvent[];
 

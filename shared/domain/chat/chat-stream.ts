@@ -1,11 +1,12 @@
 import { type AgentType, agentByType } from '../../schemas/agents';
 import type { ChatStreamEvent } from '../../schemas/chat';
-import { type Ending, finishStream, type StreamPlan, streamMessage } from './final-writes';
+import { type Ending, errorEventOf, finishStream, type StreamPlan, streamMessage } from './final-writes';
 import type {
-  ActiveStreams,
   ChatStreamDeps,
+  LoggedDelta,
   ModelChunk,
   ModelUsage,
+  PollOutcome,
   RecordOutcome,
   StreamSummary,
 } from './ports';
@@ -16,17 +17,23 @@ import type {
  * event. `openChatStream` (./open-chat-stream.ts) makes it after the pre-checks; the final
  * writes are ./final-writes.ts.
  *
- * Cancellation is polled on a TIME interval, never per chunk: one heartbeat write per interval
- * renews the lease, checkpoints the partial text and reports the cancel flag, so DynamoDB work
- * per answer depends on its duration, not on its token count.
+ * Cancellation is polled on a TIME interval, never per chunk: one small strongly consistent read
+ * of the stream record per interval. The deltas go to the stream log in chunks, one per flush
+ * interval (each holds only what was sent since the previous one, so write units grow linearly
+ * with the answer), and the lease is renewed every third of its length. DynamoDB work per answer
+ * therefore depends on its duration and length, never on its token count.
  */
 
 type Wake =
   | { readonly kind: 'chunk'; readonly result: IteratorResult<ModelChunk> }
   | { readonly kind: 'chunk-failed'; readonly error: unknown }
   | { readonly kind: 'tick' }
-  | { readonly kind: 'heartbeat'; readonly outcome: Awaited<ReturnType<ActiveStreams['heartbeat']>> }
-  | { readonly kind: 'heartbeat-failed'; readonly error: unknown }
+  | {
+      readonly kind: 'housekeeping';
+      /** The poll's outcome, or the renewal's `lost`; undefined when a call failed. */
+      readonly outcome: PollOutcome | undefined;
+      readonly errors: readonly unknown[];
+    }
   | { readonly kind: 'question'; readonly outcome: RecordOutcome | 'failed' };
 
 /** A registered stream. `events()` runs it once. */
@@ -37,11 +44,19 @@ export class ChatStream {
 
   #sent = '';
   #seq = 0;
-  #checkpointedSeq = 0;
+  /** Deltas sent since the last flush, then sealed chunks waiting for (or retrying) their write. */
+  #pending: LoggedDelta[] = [];
+  #unwritten: LoggedDelta[][] = [];
+  /** Flushes run one after another, so chunks land in seq order (a follower never skips one). */
+  #flushing: Promise<void> = Promise.resolve();
+  #lastFlushAt: number;
+  #lastRenewalAt: number;
   #usage: ModelUsage | undefined;
   #firstTokenAt: Date | undefined;
-  #heartbeats = 0;
-  #lastHeartbeatOk: number;
+  #polls = 0;
+  #leaseRenewals = 0;
+  #logChunks = 0;
+  #lastReachedStorage: number;
   #abort = new AbortController();
   #question: Promise<RecordOutcome | 'failed'> | undefined;
   #ending: Ending | undefined;
@@ -55,7 +70,10 @@ export class ChatStream {
     this.streamId = plan.streamId;
     this.requestId = plan.requestId;
     this.messageId = plan.answerId;
-    this.#lastHeartbeatOk = deps.clock.now().getTime();
+    const now = deps.clock.now().getTime();
+    this.#lastReachedStorage = now;
+    this.#lastFlushAt = now;
+    this.#lastRenewalAt = now;
   }
 
   async *events(): AsyncGenerator<ChatStreamEvent, void, undefined> {
@@ -88,7 +106,14 @@ export class ChatStream {
       } else {
         yield* this.#run();
       }
-      yield await this.#finish();
+      if (this.#ending?.kind === 'error' && this.#ending.storageLost) {
+        // DynamoDB is out of reach: the client hears at once, the answer is stored when it is
+        // back (these writes retry within their time limits; else the stream is finished from its log).
+        yield errorEventOf('INTERNAL');
+        await this.#finish();
+      } else {
+        yield await this.#finish();
+      }
     } catch (error) {
       // Only a defect gets here: still end with exactly one terminal event when possible.
       deps.observer.problem('stream_failed', error, { streamId: plan.streamId });
@@ -142,14 +167,14 @@ export class ChatStream {
       );
 
     let chunk: Promise<Wake> | undefined = nextChunk();
-    let heartbeat: Promise<Wake> | undefined;
+    let housekeeping: Promise<Wake> | undefined;
     let question: Promise<Wake> | undefined = this.#question?.then(
       (outcome): Wake => ({ kind: 'question', outcome }),
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     let tick: Promise<Wake> | undefined;
     // Fixed rate: the next poll is due one interval after the previous one began, however long
-    // its write took, so a stop waits at most one interval plus one round trip.
+    // its read took, so a stop waits at most one interval plus one round trip.
     let nextTickAt = performance.now() + settings.pollIntervalMs;
     const scheduleTick = () => {
       const wait = Math.max(0, nextTickAt - performance.now());
@@ -163,7 +188,7 @@ export class ChatStream {
     try {
       while (!this.#ending) {
         const wake = await Promise.race(
-          [chunk, tick, heartbeat, question].filter((p): p is Promise<Wake> => p !== undefined),
+          [chunk, tick, housekeeping, question].filter((p): p is Promise<Wake> => p !== undefined),
         );
         switch (wake.kind) {
           case 'chunk': {
@@ -180,6 +205,7 @@ export class ChatStream {
               this.#firstTokenAt ??= clock.now();
               this.#sent += value.text;
               this.#seq += 1;
+              this.#pending.push({ seq: this.#seq, content: value.text });
               yield { status: 'streaming', content: value.text, seq: this.#seq };
             }
             break;
@@ -195,34 +221,38 @@ export class ChatStream {
               this.#ending = { kind: 'interrupted', by: 'max_duration' };
               break;
             }
-            heartbeat = this.#heartbeat();
+            housekeeping = this.#housekeeping();
             break;
           }
-          case 'heartbeat':
-            heartbeat = undefined;
-            if (wake.outcome.state === 'cancelled') {
+          case 'housekeeping': {
+            housekeeping = undefined;
+            for (const error of wake.errors)
+              deps.observer.problem('storage_call_failed', error, { streamId: plan.streamId });
+            const outcome = wake.outcome;
+            if (outcome?.state === 'cancelled') {
               this.#ending = {
                 kind: 'cancelled',
-                reason: wake.outcome.cancel.reason,
-                requestedAt: wake.outcome.cancel.requestedAt,
+                reason: outcome.cancel.reason,
+                requestedAt: outcome.cancel.requestedAt,
+                // A room or session delete flags its streams just before it commits: an answer
+                // written in between would survive it (or come back with a restore). The
+                // conversation is going: store nothing.
+                ...(outcome.cancel.reason !== 'stop' ? { skipStore: true } : {}),
               };
-            } else if (wake.outcome.state === 'lost') {
+            } else if (outcome?.state === 'lost') {
               this.#ending = { kind: 'cancelled', reason: 'stream_lost' };
+            } else if (
+              // A stream that cannot reach DynamoDB would not see a stop and will lose its lease:
+              // it ends (with an error event) while its lease still holds.
+              clock.now().getTime() - this.#lastReachedStorage >
+              settings.leaseMs / 3
+            ) {
+              this.#ending = { kind: 'error', code: 'INTERNAL', storageLost: true };
             } else {
               scheduleTick();
             }
             break;
-          case 'heartbeat-failed':
-            heartbeat = undefined;
-            deps.observer.problem('heartbeat_failed', wake.error, { streamId: plan.streamId });
-            // A few lost heartbeats are survivable; a stream that cannot renew its lease for
-            // half of it could lose its slot and would not see a stop: end it.
-            if (clock.now().getTime() - this.#lastHeartbeatOk > settings.leaseMs / 2) {
-              this.#ending = { kind: 'error', code: 'INTERNAL' };
-            } else {
-              scheduleTick();
-            }
-            break;
+          }
           case 'question':
             question = undefined;
             if (wake.outcome === 'gone') {
@@ -236,6 +266,8 @@ export class ChatStream {
       }
     } finally {
       if (timer) clearTimeout(timer);
+      // Its calls have time limits; the final flush must follow its chunk, not overtake it.
+      if (housekeeping) await housekeeping;
       if (chunk) {
         // The model is still going: stop it, and let its iterator wind down on its own.
         this.#abort.abort();
@@ -244,19 +276,53 @@ export class ChatStream {
     }
   }
 
-  #heartbeat(): Promise<Wake> {
+  /**
+   * One poll: the cancel-flag read, and when due the log flush and the lease renewal, side by
+   * side. A call that fails is retried at the next poll (a flush keeps its chunk).
+   */
+  async #housekeeping(): Promise<Wake> {
     const { deps, plan } = this;
-    const seq = this.#seq;
-    const checkpoint = seq > this.#checkpointedSeq ? { partialResponse: this.#sent, seq } : undefined;
-    this.#heartbeats += 1;
-    return deps.activeStreams.heartbeat(plan.handle, checkpoint).then(
-      (outcome): Wake => {
-        this.#lastHeartbeatOk = deps.clock.now().getTime();
-        if (checkpoint) this.#checkpointedSeq = Math.max(this.#checkpointedSeq, seq);
-        return { kind: 'heartbeat', outcome };
-      },
-      (error: unknown): Wake => ({ kind: 'heartbeat-failed', error }),
+    const { clock, settings, activeStreams } = deps;
+    const at = clock.now().getTime();
+    const flush = at - this.#lastFlushAt >= settings.logFlushMs;
+    const renew = at - this.#lastRenewalAt >= settings.leaseMs / 3;
+    if (flush) this.#lastFlushAt = at;
+    this.#polls += 1;
+    const [poll, flushed, renewed] = await Promise.allSettled([
+      activeStreams.poll(plan.handle),
+      flush ? this.flushLog() : Promise.resolve(),
+      renew ? activeStreams.renewLease(plan.handle) : Promise.resolve(undefined),
+    ]);
+    const errors = [poll, flushed, renewed].flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as unknown] : [],
     );
+    if (poll.status === 'fulfilled') this.#lastReachedStorage = clock.now().getTime();
+    if (renew && renewed.status === 'fulfilled') {
+      this.#lastRenewalAt = at;
+      this.#leaseRenewals += 1;
+      if (renewed.value === 'lost') return { kind: 'housekeeping', outcome: { state: 'lost' }, errors };
+    }
+    return { kind: 'housekeeping', outcome: poll.status === 'fulfilled' ? poll.value : undefined, errors };
+  }
+
+  /**
+   * Seals the deltas sent since the last flush into a chunk and writes the chunks not yet
+   * written, in order. Rejects if a write failed (its chunk stays for the next flush).
+   */
+  flushLog(): Promise<void> {
+    if (this.#pending.length > 0) {
+      this.#unwritten.push(this.#pending);
+      this.#pending = [];
+    }
+    const run = this.#flushing.then(async () => {
+      while (this.#unwritten[0]) {
+        await this.deps.activeStreams.appendLog(this.plan.handle, this.#unwritten[0]);
+        this.#unwritten.shift();
+        this.#logChunks += 1;
+      }
+    });
+    this.#flushing = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -265,6 +331,7 @@ export class ChatStream {
    */
   async #afterTerminal(): Promise<void> {
     const { deps, plan } = this;
+    await plan.background;
     if (this.#question && (await this.#question) === 'recorded') {
       await deps.conversation
         .releaseSession(plan.input.userId, plan.input.sessionId, plan.streamId)
@@ -285,8 +352,13 @@ export class ChatStream {
         seq: this.#seq,
         usage: this.#usage,
         firstTokenAt: this.#firstTokenAt,
-        heartbeats: this.#heartbeats,
         question: this.#question,
+        flushLog: () => this.flushLog(),
+        counts: () => ({
+          polls: this.#polls,
+          leaseRenewals: this.#leaseRenewals,
+          logChunks: this.#logChunks,
+        }),
       },
       this.#ending ?? { kind: 'error', code: 'INTERNAL' },
     );

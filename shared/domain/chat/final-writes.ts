@@ -8,6 +8,7 @@ import type {
   ModelTurn,
   ModelUsage,
   RecordOutcome,
+  StoredTerminal,
   StreamHandle,
   StreamSummary,
 } from './ports';
@@ -37,6 +38,8 @@ export interface StreamPlan {
   readonly answerId: string;
   readonly deadline: number;
   readonly turns: readonly ModelTurn[];
+  /** Work started beside the stream (finishing the user's lapsed streams) that it waits for before it returns. */
+  readonly background?: Promise<unknown>;
 }
 
 export type Ending =
@@ -49,7 +52,13 @@ export type Ending =
       readonly skipStore?: boolean;
     }
   | { readonly kind: 'interrupted'; readonly by: 'max_duration' | 'consumer_gone' }
-  | { readonly kind: 'error'; readonly code: 'MODEL_ERROR' | 'INTERNAL'; readonly skipStore?: boolean };
+  | {
+      readonly kind: 'error';
+      readonly code: 'MODEL_ERROR' | 'INTERNAL';
+      readonly skipStore?: boolean;
+      /** DynamoDB was out of reach for a third of the lease. */
+      readonly storageLost?: boolean;
+    };
 
 /** What the loop got done, as the final writes need it. */
 export interface StreamProgress {
@@ -57,9 +66,15 @@ export interface StreamProgress {
   readonly seq: number;
   readonly usage: ModelUsage | undefined;
   readonly firstTokenAt: Date | undefined;
-  readonly heartbeats: number;
   /** The question's write, if it was started. */
   readonly question: Promise<RecordOutcome | 'failed'> | undefined;
+  /** Writes the deltas not yet in the stream log; rejects if it cannot. */
+  readonly flushLog: () => Promise<void>;
+  readonly counts: () => {
+    readonly polls: number;
+    readonly leaseRenewals: number;
+    readonly logChunks: number;
+  };
 }
 
 const statusOf: Record<Ending['kind'], MessageStatus> = {
@@ -69,7 +84,7 @@ const statusOf: Record<Ending['kind'], MessageStatus> = {
   error: 'error',
 };
 
-const errorEvent = (code: StreamErrorCode): ChatStreamEvent => ({
+export const errorEventOf = (code: StreamErrorCode): Extract<ChatStreamEvent, { status: 'error' }> => ({
   status: 'error',
   code,
   message:
@@ -77,7 +92,9 @@ const errorEvent = (code: StreamErrorCode): ChatStreamEvent => ({
       ? 'The model could not complete the answer.'
       : code === 'MAX_DURATION_EXCEEDED'
         ? 'The answer reached its maximum duration.'
-        : 'An internal error occurred.',
+        : code === 'STREAM_INTERRUPTED'
+          ? 'The answer was interrupted; what was sent before is stored.'
+          : 'An internal error occurred.',
 });
 
 const toUsageBody = (usage: ModelUsage | undefined): ModelUsageBody => ({
@@ -107,9 +124,12 @@ export function streamMessage(
 }
 
 /**
- * Stores the answer and frees the slot (side by side), then hands back the terminal event: a
- * client that sees `completed`/`cancelled` can read the answer from the history at once, and
- * its slot is already free for the next question.
+ * Writes the rest of the stream log, then stores the answer and ends the stream record (its
+ * terminal event kept for replays) and frees the slot, side by side; then hands back the
+ * terminal event: a client that sees `completed`/`cancelled` can read the answer from the
+ * history at once, its slot is already free, and a stop waiting for the end finds the log whole.
+ * If the log cannot be completed, the record stays `running`: once its lease lapses the stream
+ * is finished from its log (./recover-stream.ts), and a replay never shows a gap.
  */
 export async function finishStream(
   deps: ChatStreamDeps,
@@ -121,6 +141,15 @@ export async function finishStream(
   const status = statusOf[ending.kind];
   const questionOutcome = progress.question ? await progress.question : 'skipped';
   const skipStore = ('skipStore' in ending && ending.skipStore) || questionOutcome !== 'recorded';
+  const event = terminalEvent(ending, plan, progress);
+  // The record may only end once the log is whole; the answer's write need not wait for it.
+  const logged = progress.flushLog().then(
+    () => true,
+    (error: unknown) => {
+      deps.observer.problem('log_not_written', error, { streamId: plan.streamId });
+      return false;
+    },
+  );
 
   const [stored] = await Promise.all([
     skipStore
@@ -145,9 +174,15 @@ export async function finishStream(
             deps.observer.problem('answer_not_stored', error, { streamId: plan.streamId });
             return 'failed' as const;
           }),
-    deps.activeStreams.finish(plan.handle, status).catch((error: unknown) => {
-      deps.observer.problem('finish_failed', error, { streamId: plan.streamId });
-    }),
+    logged.then((whole) =>
+      whole
+        ? deps.activeStreams
+            .finish(plan.handle, { status, lastSeq: progress.seq, terminal: storedTerminalOf(event) })
+            .catch((error: unknown) => {
+              deps.observer.problem('finish_failed', error, { streamId: plan.streamId });
+            })
+        : undefined,
+    ),
   ]);
   const endedAt = deps.clock.now();
   const received = plan.input.receivedAt.getTime();
@@ -168,10 +203,24 @@ export async function finishStream(
     ...(ending.kind === 'cancelled' && ending.requestedAt
       ? { stopLatencyMs: Math.max(0, exitedAt.getTime() - ending.requestedAt.getTime()) }
       : {}),
-    heartbeats: progress.heartbeats,
+    ...progress.counts(),
+    consumedUnits: deps.activeStreams.consumed(plan.handle),
+    ...(ending.kind === 'error' && ending.storageLost ? { storageLost: true } : {}),
     stored,
   };
-  return { event: terminalEvent(ending, plan, progress), summary };
+  return { event, summary };
+}
+
+/** The terminal event as the stream record keeps it: a `cancelled` event's text is the log's. */
+export function storedTerminalOf(event: ChatStreamEvent): StoredTerminal {
+  switch (event.status) {
+    case 'completed':
+      return { status: 'completed', message_id: event.message_id, usage: event.usage };
+    case 'error':
+      return { status: 'error', code: event.code, message: event.message };
+    default:
+      return { status: 'cancelled' };
+  }
 }
 
 function terminalEvent(ending: Ending, plan: StreamPlan, progress: StreamProgress): ChatStreamEvent {
@@ -181,8 +230,8 @@ function terminalEvent(ending: Ending, plan: StreamPlan, progress: StreamProgres
     case 'cancelled':
       return { status: 'cancelled', partial_response: progress.sent };
     case 'interrupted':
-      return errorEvent('MAX_DURATION_EXCEEDED');
+      return errorEventOf('MAX_DURATION_EXCEEDED');
     case 'error':
-      return errorEvent(ending.code);
+      return errorEventOf(ending.code);
   }
 }

@@ -8,6 +8,7 @@ import { activeAt, isEndedByRoom, isExpired, sessionPolicy } from '../sessions/s
 import { ChatStream } from './chat-stream';
 import { buildModelTurns, memoryCutoff } from './conversation-context';
 import type { ChatStreamDeps } from './ports';
+import { recoverIfLapsed } from './recover-stream';
 import { requestAlreadyUsed, streamLimitReached } from './stream-rules';
 
 export interface ChatStreamInput {
@@ -80,9 +81,15 @@ export async function openChatStream(deps: ChatStreamDeps, input: ChatStreamInpu
       messageId: `msg_${hex}_a`,
       requestedAt: input.receivedAt,
       deadlineAt: new Date(deadline),
+      sessionCreatedAt: session.created_at,
     },
     admission,
   );
+  // Streams of this user whose process died and whose slot lapsed: finished from their log
+  // beside this stream (not before its first byte); the stream waits for it before it returns.
+  const recovery = Promise.all(
+    (admission.lapsed ?? []).map((lapsedId) => recoverIfLapsed(deps, input.userId, lapsedId)),
+  ).catch((error: unknown) => deps.observer.problem('recovery_failed', error, { streamId }));
   if (registered.kind === 'request-taken') throw requestAlreadyUsed('running');
   if (registered.kind === 'no-free-slot') throw streamLimitReached();
   const { handle } = registered;
@@ -106,5 +113,6 @@ export async function openChatStream(deps: ChatStreamDeps, input: ChatStreamInpu
     deadline,
     turns,
     activeAt: activeAt(deps.clock.now(), policy),
+    background: recovery,
   });
 }

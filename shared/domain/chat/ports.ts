@@ -16,11 +16,12 @@
  * - `ChatStreamObserver`: where the loop reports what happened. Adapter:
  *   shared/observability/stream-telemetry.ts.
  */
+import type { ModelUsageBody, StreamErrorCode } from '../../schemas/chat';
 import type { Message } from '../../schemas/messages';
 import type { RoomRecord } from '../../schemas/rooms';
 import type { SessionRecord } from '../../schemas/sessions';
 import type { Clock } from '../clock';
-import type { StreamCanceller } from '../rooms/ports';
+import type { StreamCanceller, StreamScope } from '../rooms/ports';
 import type { SessionDeps } from '../sessions/ports';
 import type { ActiveAt, SessionPolicy } from '../sessions/session-policy';
 
@@ -52,6 +53,8 @@ export interface Admission {
   readonly existingRequest?: ChatRequestRecord;
   /** A stop that came before the stream registered and applies to it (./stream-rules.ts decides). */
   readonly tombstone?: CancelRequest;
+  /** Streams whose slot lease lapsed with no end: they are finished from their log (./recover-stream.ts). */
+  readonly lapsed?: readonly string[];
 }
 
 export interface AdmissionTarget {
@@ -72,6 +75,8 @@ export interface NewStream {
   readonly messageId: string;
   readonly requestedAt: Date;
   readonly deadlineAt: Date;
+  /** The session's creation: the answer's write compares it with the room's `sessions_ended_at`. */
+  readonly sessionCreatedAt: string;
 }
 
 /** A registered stream, as its loop holds it. */
@@ -84,16 +89,52 @@ export interface StreamHandle {
   readonly cancel?: CancelRequest;
 }
 
-export interface Checkpoint {
-  readonly partialResponse: string;
+/** One delta of the stream log: the `seq` and `content` of a `streaming` event, as sent. */
+export interface LoggedDelta {
   readonly seq: number;
+  readonly content: string;
 }
 
-export type HeartbeatOutcome =
+export type PollOutcome =
   | { readonly state: 'live' }
   | { readonly state: 'cancelled'; readonly cancel: CancelRequest }
-  /** The stream's record is gone (never expected; treated as a cancel). */
+  /** The stream's record is gone or no longer running (finished from its log after its lease lapsed). */
   | { readonly state: 'lost' };
+
+/** The terminal event as the stream record keeps it (a `cancelled` event's text is the log's). */
+export type StoredTerminal =
+  | { readonly status: 'completed'; readonly message_id: string; readonly usage: ModelUsageBody }
+  | { readonly status: 'cancelled' }
+  | { readonly status: 'error'; readonly code: StreamErrorCode; readonly message: string };
+
+export interface StreamEnding {
+  readonly status: Exclude<RequestStatus, 'running'>;
+  /** The seq of the last delta sent (all of them are in the log before this is written). */
+  readonly lastSeq: number;
+  readonly terminal: StoredTerminal;
+}
+
+/** A stream's record, live or ended (kept until its log expires, and a while after for 410). */
+export interface StreamRecord {
+  readonly userId: string;
+  readonly streamId: string;
+  readonly requestId: string;
+  readonly sessionId: string;
+  readonly roomId: string;
+  readonly agentType: string;
+  readonly messageId: string;
+  readonly slot: number;
+  readonly requestedAt: Date;
+  readonly sessionCreatedAt: string;
+  readonly status: RequestStatus;
+  readonly leaseExpiresAt: Date;
+  readonly cancel?: CancelRequest;
+  /** Set when the stream ended. */
+  readonly lastSeq?: number;
+  readonly terminal?: StoredTerminal;
+  /** When the log stops being served (24 h after the end): then 410 STREAM_GONE. */
+  readonly logExpiresAt?: Date;
+}
 
 export interface LiveStream {
   readonly streamId: string;
@@ -102,8 +143,6 @@ export interface LiveStream {
   readonly roomId: string;
   readonly requestedAt: Date;
   readonly cancel?: CancelRequest;
-  /** The last checkpoint of the text sent so far. */
-  readonly partialResponse: string;
 }
 
 /**
@@ -123,7 +162,32 @@ export interface Tombstone {
 
 export type TombstoneTarget = { readonly requestId: string } | { readonly sessionId: string };
 
-export interface ActiveStreams extends StreamCanceller {
+/** A running stream whose lease has lapsed, as the sweep finds it. */
+export interface LapsedStreamRef {
+  readonly userId: string;
+  readonly streamId: string;
+}
+
+/** Capacity units a stream's own calls consumed (ReturnConsumedCapacity; 0 where not reported). */
+export interface ConsumedUnits {
+  readonly read: number;
+  readonly write: number;
+}
+
+/** Reading a stream's record and log (resume, stop, recovery). */
+export interface StreamLog {
+  /** The stream's record whatever its state; undefined if unknown (or another user's). */
+  getRecord(userId: string, streamId: string): Promise<StreamRecord | undefined>;
+  /**
+   * The logged deltas of chunks that start at or after `fromSeq` (1: the whole log), in order.
+   * A chunk is written whole, so a reader that asks from the seq after its last chunk misses nothing.
+   */
+  readLog(userId: string, streamId: string, fromSeq?: number): Promise<LoggedDelta[]>;
+  /** The seq of the last logged delta (0: none). */
+  lastLoggedSeq(userId: string, streamId: string): Promise<number>;
+}
+
+export interface ActiveStreams extends StreamCanceller, StreamLog {
   /** Round trip 1 (with the conversation reads): free slots, an earlier request, an applying tombstone. */
   admission(userId: string, target: AdmissionTarget): Promise<Admission>;
   /**
@@ -132,19 +196,37 @@ export interface ActiveStreams extends StreamCanceller {
    * refusal (409 CONFLICT, 429 STREAM_LIMIT_REACHED).
    */
   register(stream: NewStream, admission: Admission): Promise<RegisterOutcome>;
-  /** One write per poll: renews the lease, stores the checkpoint, reports a cancel. */
-  heartbeat(handle: StreamHandle, checkpoint: Checkpoint | undefined): Promise<HeartbeatOutcome>;
-  /** Frees the slot, removes the stream record, records the request's final status. */
-  finish(handle: StreamHandle, status: Exclude<RequestStatus, 'running'>): Promise<void>;
+  /** The per-poll read: one strongly consistent GetItem of the small stream record. */
+  poll(handle: StreamHandle): Promise<PollOutcome>;
+  /** Renews the stream record's and the slot's lease (every third of the lease, not every poll). */
+  renewLease(handle: StreamHandle): Promise<'live' | 'lost'>;
+  /** Appends one chunk (the deltas since the previous one); a retried chunk is written once. */
+  appendLog(handle: StreamHandle, deltas: readonly LoggedDelta[]): Promise<void>;
+  /** Marks the record ended (its terminal event kept), frees the slot, records the request's outcome. */
+  finish(handle: StreamHandle, ending: StreamEnding): Promise<void>;
+  /** What this handle's calls consumed so far. */
+  consumed(handle: StreamHandle): ConsumedUnits;
 
   /** The user's live streams (leases current), newest request first. */
   liveStreams(userId: string): Promise<LiveStream[]>;
+  /** Ids of the streams in scope whose slot lease is current (one read: what a stop flags first). */
+  liveStreamIds(userId: string, scope: StreamScope): Promise<string[]>;
   getStream(userId: string, streamId: string): Promise<LiveStream | undefined>;
   getRequest(userId: string, requestId: string): Promise<ChatRequestRecord | undefined>;
   /** Sets the cancel flag of a live stream (keeping an earlier request's time); undefined if not live. */
   requestCancel(userId: string, streamId: string, reason: CancelReason): Promise<LiveStream | undefined>;
   /** Leaves a short-lived tombstone for a stop that found nothing live; returns its creation time. */
   leaveTombstone(userId: string, target: TombstoneTarget): Promise<Date>;
+
+  // Recovery of streams whose process died (./recover-stream.ts).
+  /** Streams of the user, in scope, that still hold a slot whose lease has lapsed. */
+  lapsedStreams(userId: string, scope: StreamScope): Promise<string[]>;
+  /** Running streams whose lease lapsed before `before`, from one shard of the sparse running-streams index. */
+  lapsedStreamsInShard(shard: number, before: Date): Promise<LapsedStreamRef[]>;
+  /** Ends a running stream whose lease has lapsed as `interrupted`; false if it was not (any more). */
+  markInterrupted(record: StreamRecord, ending: StreamEnding): Promise<boolean>;
+  /** Frees the slot and forgets the chat request (a retry with its request_id runs again). */
+  release(record: StreamRecord): Promise<void>;
 }
 
 // The conversation a stream reads and writes.
@@ -239,11 +321,16 @@ export class ModelError extends Error {
 
 /** How a stream runs (configuration). */
 export interface ChatStreamSettings {
-  /** How often the loop writes its heartbeat and reads the cancel flag (CANCEL_POLL_INTERVAL_MS). */
+  /** How often the loop reads the cancel flag (CANCEL_POLL_INTERVAL_MS): one small strongly consistent read. */
   readonly pollIntervalMs: number;
+  /** How often the deltas since the last flush are appended to the stream log (STREAM_LOG_FLUSH_MS). */
+  readonly logFlushMs: number;
   /** A stream ends by itself after this (STREAM_MAX_DURATION_SECONDS). */
   readonly maxDurationMs: number;
-  /** The heartbeat lease (STREAM_LEASE_SECONDS): heartbeats failing for half of it end the stream. */
+  /**
+   * The lease (STREAM_LEASE_SECONDS), renewed every third of it: a stream that cannot reach
+   * DynamoDB for a third of it ends with `error`, before its lease lapses.
+   */
   readonly leaseMs: number;
   /** At most this many earlier turns are shown to the model. */
   readonly contextTurns: number;
@@ -260,6 +347,8 @@ export interface StreamSummary {
   readonly cancelReason?: CancelReason | 'conversation_gone' | 'stream_lost';
   /** `max_duration`: STREAM_MAX_DURATION_SECONDS (or the platform's timeout) came first; `consumer_gone`: the response stream closed early. */
   readonly interruption?: 'max_duration' | 'consumer_gone';
+  /** The stream could not reach DynamoDB for a third of its lease. */
+  readonly storageLost?: boolean;
   readonly errorType?: 'MODEL_ERROR' | 'INTERNAL';
   readonly deltas: number;
   readonly outputChars: number;
@@ -267,7 +356,12 @@ export interface StreamSummary {
   readonly timeToFirstTokenMs?: number;
   /** From the stop (or deletion) request to the loop's exit. */
   readonly stopLatencyMs?: number;
-  readonly heartbeats: number;
+  /** Cancel-flag reads, lease renewals and log chunks written. */
+  readonly polls: number;
+  readonly leaseRenewals: number;
+  readonly logChunks: number;
+  /** Capacity units of the stream's streams-table calls (ReturnConsumedCapacity). */
+  readonly consumedUnits: ConsumedUnits;
   /** What became of the answer's message. */
   readonly stored: RecordOutcome | 'failed' | 'skipped';
 }
@@ -294,6 +388,8 @@ export interface ChatStreamObserver {
 /** What the chat stream (open, loop, final writes) needs. */
 export interface ChatStreamDeps {
   readonly activeStreams: ActiveStreams;
+  /** Told of each lapsed stream this request finished from its log. */
+  readonly onRecovered?: (record: StreamRecord, lastSeq: number) => void;
   readonly conversation: ConversationStore;
   readonly model: ModelProvider;
   readonly clock: Clock;
@@ -308,4 +404,17 @@ export interface ChatStreamDeps {
 /** What the stop use case needs. */
 export interface StopStreamDeps extends Pick<SessionDeps, 'sessions' | 'rooms' | 'clock' | 'policy'> {
   readonly activeStreams: ActiveStreams;
+  /** The stop waits about two poll intervals plus a second for the loop to end the stream. */
+  readonly settings: Pick<ChatStreamSettings, 'pollIntervalMs'>;
+  /** Waits between the stop's reads of the stream record. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Finishing streams whose process died, from their log (./recover-stream.ts). */
+export interface RecoveryDeps {
+  readonly activeStreams: ActiveStreams;
+  readonly conversation: Pick<ConversationStore, 'recordMessage' | 'releaseSession'>;
+  readonly clock: Clock;
+  /** Told of each stream finished (a metric and a log line: ids only). */
+  readonly onRecovered?: (record: StreamRecord, lastSeq: number) => void;
 }

@@ -44,6 +44,16 @@ export interface StreamCanceller {
   cancelStreams(userId: string, scope: StreamScope): Promise<string[]>;
 }
 
+/**
+ * Finishes, from their log, the streams in scope whose process died (lease lapsed, no end):
+ * a read that would show one (room history, session) calls it first, so it shows the answer
+ * as `interrupted` rather than a question with no answer. Implemented by the chat area
+ * (shared/domain/chat/recover-stream.ts); returns how many it finished.
+ */
+export interface LapsedStreamFinisher {
+  finishLapsed(userId: string, scope: StreamScope): Promise<number>;
+}
+
 /** A place in a room listing, as the store knows it (opaque to the domain, kept in cursors). */
 export interface RoomListPosition {
   readonly room_id: string;

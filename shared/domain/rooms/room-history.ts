@@ -3,7 +3,7 @@ import type { Message } from '../../schemas/messages';
 import { type RoomHistoryQuery, sortOrders } from '../../schemas/rooms';
 import { cursorOwner, decodeCursor, encodeCursor, invalidCursor } from '../cursor';
 import { findLiveRoom } from './get-room';
-import type { MessageRepository, RoomRepository } from './ports';
+import type { LapsedStreamFinisher, MessageRepository, RoomRepository } from './ports';
 import { watermarksOf } from './room-view';
 
 const historyCursorSchema = z.strictObject({
@@ -27,7 +27,12 @@ export interface RoomHistoryView {
  * deletion removes them.
  */
 export async function roomHistory(
-  deps: { readonly rooms: RoomRepository; readonly messages: MessageRepository },
+  deps: {
+    readonly rooms: RoomRepository;
+    readonly messages: MessageRepository;
+    /** Streams of the room whose process died are finished from their log before the read. */
+    readonly lapsedStreams?: LapsedStreamFinisher;
+  },
   userId: string,
   roomId: string,
   query: RoomHistoryQuery,
@@ -37,7 +42,10 @@ export async function roomHistory(
   if (cursor && (cursor.owner !== owner || cursor.room_id !== roomId || cursor.order !== query.order)) {
     throw invalidCursor();
   }
-  const room = await findLiveRoom(deps.rooms, userId, roomId);
+  const [room] = await Promise.all([
+    findLiveRoom(deps.rooms, userId, roomId),
+    deps.lapsedStreams?.finishLapsed(userId, { roomId }),
+  ]);
   const page = await deps.messages.page(userId, roomId, {
     order: query.order,
     limit: query.limit,

@@ -35,6 +35,7 @@ const newStream = (userId: string, clock: ManualClock, overrides: Partial<NewStr
     messageId: `msg_${id}_a`,
     requestedAt: clock.now(),
     deadlineAt: new Date(clock.now().getTime() + 600_000),
+    sessionCreatedAt: clock.now().toISOString(),
     ...overrides,
   };
 };
@@ -99,14 +100,15 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
     expect(await streams.liveStreams(user)).toHaveLength(1);
   });
 
-  it('keeps the slot of a stream that keeps its heartbeat, however long it runs', async () => {
+  it('keeps the slot of a stream that renews its lease, however long it runs', async () => {
     const { streams, clock } = repository();
     const user = newUser();
     const handle = await start(streams, newStream(user, clock));
 
     for (let step = 0; step < 4; step++) {
       clock.advance(150_000);
-      expect(await streams.heartbeat(handle, undefined)).toEqual({ state: 'live' });
+      expect(await streams.renewLease(handle)).toBe('live');
+      expect(await streams.poll(handle)).toEqual({ state: 'live' });
     }
     clock.advance(150_000);
 
@@ -115,13 +117,13 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
     expect((await streams.liveStreams(user)).map((stream) => stream.streamId)).toEqual([handle.streamId]);
   });
 
-  it('frees the slot, forgets the stream and records the outcome when a stream finishes', async () => {
+  it('frees the slot, ends the stream record and records the outcome when a stream finishes', async () => {
     const { streams, clock } = repository();
     const user = newUser();
     const stream = newStream(user, clock);
     const handle = await start(streams, stream);
 
-    await streams.finish(handle, 'complete');
+    await streams.finish(handle, { status: 'complete', lastSeq: 0, terminal: { status: 'cancelled' } });
 
     expect((await streams.admission(user, newStream(user, clock))).freeSlots).toHaveLength(5);
     expect(await streams.getStream(user, stream.streamId)).toBeUndefined();
@@ -130,6 +132,8 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
       streamId: stream.streamId,
     });
     expect(await streams.requestCancel(user, stream.streamId, 'stop')).toBeUndefined();
+    expect(await streams.getRecord(user, stream.streamId)).toMatchObject({ status: 'complete', lastSeq: 0 });
+    expect(await streams.poll(handle)).toEqual({ state: 'lost' });
   });
 
   it('does not free a slot that another stream took over after its lease lapsed', async () => {
@@ -142,7 +146,7 @@ describe('ActiveStreams slots (at most 5 live streams per user)', () => {
     // The other four lapsed too: keep only the successor's lease fresh for the check below.
     clock.advance(1);
 
-    await streams.finish(crashed, 'interrupted');
+    await streams.finish(crashed, { status: 'interrupted', lastSeq: 0, terminal: { status: 'cancelled' } });
 
     const slot = await testDocumentClient().send(
       new GetCommand({
@@ -176,24 +180,91 @@ describe('ActiveStreams chat requests', () => {
   });
 });
 
-describe('ActiveStreams cancel flag and checkpoints', () => {
-  it('reports a stop at the next heartbeat, with the time of the first stop and the last checkpoint', async () => {
+describe('ActiveStreams cancel flag and stream log', () => {
+  it('keeps the log in chunks that replay every delta in order, once, and ends the record with its terminal event', async () => {
     const { streams, clock } = repository();
     const user = newUser();
     const handle = await start(streams, newStream(user, clock));
-    await streams.heartbeat(handle, { partialResponse: 'Hello', seq: 1 });
+
+    await streams.appendLog(handle, [
+      { seq: 1, content: 'Hel' },
+      { seq: 2, content: 'lo' },
+    ]);
+    await streams.appendLog(handle, [{ seq: 3, content: ' there' }]);
+    // A retried chunk (its first write landed, its answer was lost) is written once.
+    await streams.appendLog(handle, [{ seq: 3, content: ' there' }]);
+    const whileRunning = await streams.getRecord(user, handle.streamId);
+    await streams.finish(handle, { status: 'cancelled', lastSeq: 3, terminal: { status: 'cancelled' } });
+
+    expect(whileRunning).toMatchObject({ status: 'running' });
+    expect(await streams.readLog(user, handle.streamId)).toEqual([
+      { seq: 1, content: 'Hel' },
+      { seq: 2, content: 'lo' },
+      { seq: 3, content: ' there' },
+    ]);
+    expect(await streams.readLog(user, handle.streamId, 3)).toEqual([{ seq: 3, content: ' there' }]);
+    expect(await streams.lastLoggedSeq(user, handle.streamId)).toBe(3);
+    expect(await streams.getRecord(user, handle.streamId)).toMatchObject({
+      status: 'cancelled',
+      lastSeq: 3,
+      terminal: { status: 'cancelled' },
+    });
+    expect(await streams.getRecord(newUser(), handle.streamId)).toBeUndefined();
+  });
+
+  it('finds a stream whose lease lapsed through its slot and through the sharded running index (no Scan)', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const stream = newStream(user, clock, { roomId: 'room_lapsed' });
+    const handle = await start(streams, stream);
+    expect(await streams.lapsedStreams(user, { roomId: 'room_lapsed' })).toEqual([]);
+
+    clock.advance(LEASE_SECONDS * 1000 + 1);
+    const record = await streams.getRecord(user, handle.streamId);
+    const shard = keys.runningShardOf(handle.streamId);
+
+    expect(await streams.lapsedStreams(user, { roomId: 'room_lapsed' })).toEqual([handle.streamId]);
+    expect(await streams.lapsedStreams(user, { roomId: 'room_other' })).toEqual([]);
+    expect(await streams.lapsedStreamsInShard(shard, clock.now())).toContainEqual({
+      userId: user,
+      streamId: handle.streamId,
+    });
+    if (!record) throw new Error('record missing');
+    expect(
+      await streams.markInterrupted(record, {
+        status: 'interrupted',
+        lastSeq: 0,
+        terminal: { status: 'cancelled' },
+      }),
+    ).toBe(true);
+    // A second recoverer (or the loop, come back) finds it ended.
+    expect(
+      await streams.markInterrupted(record, {
+        status: 'interrupted',
+        lastSeq: 0,
+        terminal: { status: 'cancelled' },
+      }),
+    ).toBe(false);
+    expect(await streams.lapsedStreamsInShard(shard, clock.now())).not.toContainEqual({
+      userId: user,
+      streamId: handle.streamId,
+    });
+    expect(await streams.renewLease(handle)).toBe('lost');
+  });
+
+  it('reports a stop at the next poll, with the time of the first stop', async () => {
+    const { streams, clock } = repository();
+    const user = newUser();
+    const handle = await start(streams, newStream(user, clock));
     const stopAt = clock.now();
 
     const first = await streams.requestCancel(user, handle.streamId, 'stop');
     clock.advance(30);
     const second = await streams.requestCancel(user, handle.streamId, 'room');
     clock.advance(30);
-    const outcome = await streams.heartbeat(handle, { partialResponse: 'Hello there', seq: 2 });
+    const outcome = await streams.poll(handle);
 
-    expect(first).toMatchObject({
-      partialResponse: 'Hello',
-      cancel: { reason: 'stop', requestedAt: stopAt },
-    });
+    expect(first).toMatchObject({ cancel: { reason: 'stop', requestedAt: stopAt } });
     expect(second).toMatchObject({ cancel: { reason: 'stop', requestedAt: stopAt } });
     expect(outcome).toEqual({ state: 'cancelled', cancel: { reason: 'stop', requestedAt: stopAt } });
   });
@@ -212,15 +283,15 @@ describe('ActiveStreams cancel flag and checkpoints', () => {
     expect(byRoom).toEqual([inRoom.streamId]);
     expect(bySession).toEqual([inSession.streamId]);
     expect(ofAnotherUser).toEqual([]);
-    expect(await streams.heartbeat(inRoom, undefined)).toMatchObject({
+    expect(await streams.poll(inRoom)).toMatchObject({
       state: 'cancelled',
       cancel: { reason: 'room' },
     });
-    expect(await streams.heartbeat(inSession, undefined)).toMatchObject({
+    expect(await streams.poll(inSession)).toMatchObject({
       state: 'cancelled',
       cancel: { reason: 'session' },
     });
-    expect(await streams.heartbeat(other, undefined)).toEqual({ state: 'live' });
+    expect(await streams.poll(other)).toEqual({ state: 'live' });
   });
 });
 
@@ -234,7 +305,7 @@ describe('ActiveStreams stop tombstones', () => {
     const handle = await start(streams, newStream(user, clock, { requestId: 'early-stop' }));
 
     expect(handle.cancel).toEqual({ reason: 'stop', requestedAt: stoppedAt });
-    expect(await streams.heartbeat(handle, undefined)).toMatchObject({ state: 'cancelled' });
+    expect(await streams.poll(handle)).toMatchObject({ state: 'cancelled' });
   });
 
   it('applies a session tombstone to a request that arrived before the stop, never to one that came after it', async () => {

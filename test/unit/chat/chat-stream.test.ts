@@ -24,7 +24,14 @@ function setup(model: ScriptedTestModel, settings: Partial<ChatStreamDeps['setti
     model,
     clock,
     observer,
-    settings: { pollIntervalMs: 5, maxDurationMs: 600_000, leaseMs: 300_000, contextTurns: 20, ...settings },
+    settings: {
+      pollIntervalMs: 5,
+      logFlushMs: 10,
+      maxDurationMs: 600_000,
+      leaseMs: 300_000,
+      contextTurns: 20,
+      ...settings,
+    },
   };
   const input = {
     userId: 'alice',
@@ -303,45 +310,83 @@ describe('a chat stream', () => {
     expect(conversation.answer()?.message.status).toBe('interrupted');
   });
 
-  it('checkpoints the text sent so far at its polls, so a stop can answer with it', async () => {
+  it('logs every delta it sends, in order and once, before it ends the record with its terminal event', async () => {
     const model = new ScriptedTestModel(words(40), { gapMs: 2 });
-    const { deps, input, activeStreams } = setup(model);
+    const { deps, input, activeStreams, clock } = setup(model);
+    // The flush is due by the injected clock: move it on with every poll.
+    const poll = activeStreams.poll.bind(activeStreams);
+    activeStreams.poll = (handle) => {
+      clock.advance(5);
+      return poll(handle);
+    };
 
     const stream = await openChatStream(deps, input);
     const events = await collectOnFakeTimers(stream.events());
 
-    const sent = deltas(events)
-      .map((event) => event.content)
-      .join('');
-    const checkpoints = activeStreams.heartbeats.flatMap((checkpoint) => (checkpoint ? [checkpoint] : []));
-    expect(checkpoints.length).toBeGreaterThan(0);
-    for (const checkpoint of checkpoints) {
-      expect(sent.startsWith(checkpoint.partialResponse)).toBe(true);
-      expect(checkpoint.partialResponse).toBe(words(checkpoint.seq).join(''));
-    }
+    const sent = deltas(events).map((event) => ({ seq: event.seq, content: event.content }));
+    expect(activeStreams.chunks.length).toBeGreaterThan(1);
+    expect(activeStreams.chunks.flat()).toEqual(sent);
+    expect(activeStreams.streams.get(stream.streamId)?.ending).toEqual({
+      status: 'complete',
+      lastSeq: 40,
+      terminal: terminal(events),
+    });
+  });
+
+  it('ends with an error event while its lease still holds when DynamoDB is out of reach, and its answer is stored once it is back', async () => {
+    const model = new ScriptedTestModel(words(400), { gapMs: 2 });
+    const { deps, input, activeStreams, clock, conversation } = setup(model, { leaseMs: 15_000 });
+    const stream = await openChatStream(deps, input);
+    let unreachableSince: number | undefined;
+    const events = await collect(stream.events(), (event) => {
+      if (event.status === 'streaming' && event.seq === 3) {
+        activeStreams.unreachable = true;
+        unreachableSince = clock.now().getTime();
+      }
+      // Each event moves the injected clock on; DynamoDB comes back once the stream has ended.
+      clock.advance(200);
+      if (event.status === 'error') activeStreams.unreachable = false;
+    });
+
+    expect(terminal(events)).toMatchObject({ status: 'error', code: 'INTERNAL' });
+    const endedAt = clock.now().getTime();
+    expect(endedAt - (unreachableSince ?? 0)).toBeLessThan(15_000);
+    expect(conversation.answer()?.message.content).toBe(
+      deltas(events)
+        .map((event) => event.content)
+        .join(''),
+    );
   });
 });
 
 describe('the poll of a chat stream', () => {
-  it('runs once per interval whatever the token rate: as many heartbeats for 1050 tokens as for 10', async () => {
+  it('reads the cancel flag once per interval whatever the token rate, and renews the lease every third of it (injected time)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    const heartbeatsFor = async (tokens: number) => {
+    const callsFor = async (tokens: number) => {
       const model = new ScriptedTestModel(words(tokens), { gapMs: 1050 / tokens });
-      const { deps, input, activeStreams } = setup(model, { pollIntervalMs: 100 });
+      const { deps, input, activeStreams, clock } = setup(model, {
+        pollIntervalMs: 100,
+        logFlushMs: 500,
+        leaseMs: 1500,
+      });
       const stream = await openChatStream(deps, input);
       const done = collect(stream.events());
-      await vi.advanceTimersByTimeAsync(1060);
+      for (let step = 0; step < 106; step++) {
+        clock.advance(10);
+        await vi.advanceTimersByTimeAsync(10);
+      }
       const events = await done;
       expect(terminal(events)?.status).toBe('completed');
       expect(deltas(events)).toHaveLength(tokens);
-      return activeStreams.heartbeats.length;
+      const count = (call: string) => activeStreams.calls.filter((made) => made === call).length;
+      return { polls: count('poll'), renewals: count('renewLease'), chunks: count('appendLog') };
     };
 
-    const few = await heartbeatsFor(10);
-    const many = await heartbeatsFor(1050);
+    const few = await callsFor(10);
+    const many = await callsFor(1050);
 
-    expect(few).toBe(10);
-    expect(many).toBe(few);
+    expect(few).toEqual({ polls: 10, renewals: 2, chunks: 3 });
+    expect(many).toEqual(few);
   });
 });
 

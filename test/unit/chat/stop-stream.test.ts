@@ -18,6 +18,18 @@ function setup() {
     clock,
     policy: sessionPolicy,
     activeStreams,
+    settings: { pollIntervalMs: 100 },
+    // Time is injected: a wait moves the clock (the loop is not running in these tests).
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      await onWait?.();
+      clock.advance(ms);
+    },
+  };
+  const waits: number[] = [];
+  let onWait: (() => Promise<void>) | undefined;
+  const whileWaiting = (hook: () => Promise<void>) => {
+    onWait = hook;
   };
   const register = async (overrides: Partial<NewStream> = {}) => {
     const outcome = await activeStreams.register(
@@ -31,6 +43,7 @@ function setup() {
         messageId: 'msg_1_a',
         requestedAt: clock.now(),
         deadlineAt: clock.now(),
+        sessionCreatedAt: clock.now().toISOString(),
         ...overrides,
       },
       { freeSlots: [0] },
@@ -38,18 +51,61 @@ function setup() {
     if (outcome.kind !== 'registered') throw new Error(`not registered: ${outcome.kind}`);
     return outcome.handle;
   };
-  return { deps, activeStreams, register, clock };
+  return { deps, activeStreams, register, clock, waits, whileWaiting };
 }
 
 describe('stopping a stream', () => {
+  it("waits for the stream's loop to end it and answers with its final text, the cancelled event's", async () => {
+    const { deps, activeStreams, register, whileWaiting } = setup();
+    const handle = await register();
+    await activeStreams.appendLog(handle, [{ seq: 1, content: 'Hel' }]);
+    // The loop sees the flag at its next poll, logs what it sent since its last flush, and ends.
+    whileWaiting(async () => {
+      if ((await activeStreams.getRecord('alice', 'stream_1'))?.status !== 'running') return;
+      await activeStreams.appendLog(handle, [{ seq: 2, content: 'lo' }]);
+      await activeStreams.finish(handle, {
+        status: 'cancelled',
+        lastSeq: 2,
+        terminal: { status: 'cancelled' },
+      });
+    });
+
+    const result = await stopStream(deps, 'alice', 'sess_1', {});
+
+    expect(result).toEqual({
+      session_id: 'sess_1',
+      stopped: true,
+      stream_id: 'stream_1',
+      partial_response: 'Hello',
+    });
+  });
+
+  it('answers with the logged text when the loop does not end the stream in time (its process died), after a bounded wait', async () => {
+    const { deps, activeStreams, register, waits } = setup();
+    const handle = await register();
+    await activeStreams.appendLog(handle, [{ seq: 1, content: 'Hel' }]);
+
+    const result = await stopStream(deps, 'alice', 'sess_1', { streamId: 'stream_1' });
+
+    expect(result).toMatchObject({ stopped: true, partial_response: 'Hel' });
+    // About two poll intervals plus a second.
+    const waited = waits.reduce((sum, ms) => sum + ms, 0);
+    expect(waited).toBeGreaterThanOrEqual(2 * 100 + 1000);
+    expect(waited).toBeLessThan(2 * 100 + 1000 + 50);
+  });
+
   it('is idempotent: stopped true with the same stream while it is live, false once it has ended', async () => {
     const { deps, activeStreams, register } = setup();
     const handle = await register();
-    await activeStreams.heartbeat(handle, { partialResponse: 'Hel', seq: 1 });
+    await activeStreams.appendLog(handle, [{ seq: 1, content: 'Hel' }]);
 
     const first = await stopStream(deps, 'alice', 'sess_1', {});
     const second = await stopStream(deps, 'alice', 'sess_1', {});
-    await activeStreams.finish(handle, 'cancelled');
+    await activeStreams.finish(handle, {
+      status: 'cancelled',
+      lastSeq: 1,
+      terminal: { status: 'cancelled' },
+    });
     const afterEnd = await stopStream(deps, 'alice', 'sess_1', { streamId: 'stream_1' });
 
     expect(first).toEqual({
@@ -72,7 +128,11 @@ describe('stopping a stream', () => {
     const handle = await register();
 
     const live = await stopStream(deps, 'alice', 'sess_1', { requestId: 'req_1' });
-    await activeStreams.finish(handle, 'cancelled');
+    await activeStreams.finish(handle, {
+      status: 'cancelled',
+      lastSeq: 0,
+      terminal: { status: 'cancelled' },
+    });
     const finished = await stopStream(deps, 'alice', 'sess_1', { requestId: 'req_1' });
 
     expect(live).toMatchObject({ stopped: true, stream_id: 'stream_1' });

@@ -307,7 +307,7 @@ describe('chat.follow', () => {
     const { fetch, requests } = fakeFetch(sse([event({ status: 'cancelled', partial_response: '' }, 5)]));
     const client = createCareGuideClient({
       baseUrl: 'https://api.example',
-      streamUrls: { getStreamEvents: 'https://events.lambda-url.example/' },
+      streamUrls: { streamEvents: 'https://events.lambda-url.example/' },
       token: () => 't',
       fetch,
     });

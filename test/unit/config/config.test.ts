@@ -12,7 +12,10 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(minimal);
 
-    expect(config.CANCEL_POLL_INTERVAL_MS).toBe(250);
+    expect(config.CANCEL_POLL_INTERVAL_MS).toBe(100);
+    expect(config.STREAM_LEASE_SECONDS).toBe(15);
+    expect(config.STREAM_LOG_FLUSH_MS).toBe(500);
+    expect(config.DYNAMODB_MAX_ATTEMPTS).toBe(2);
     expect(config.ROOM_CREATE_LIMIT_PER_HOUR).toBe(10);
     expect(config.MAX_LIVE_STREAMS_PER_USER).toBe(5);
     expect(config.MAX_REQUEST_BODY_BYTES).toBe(65_536);

@@ -16,7 +16,10 @@ const summary: StreamSummary = {
   responseTimeMs: 900,
   timeToFirstTokenMs: 120,
   stopLatencyMs: 140,
-  heartbeats: 3,
+  polls: 9,
+  leaseRenewals: 0,
+  logChunks: 2,
+  consumedUnits: { read: 9, write: 6 },
   stored: 'recorded',
 };
 
@@ -42,6 +45,8 @@ describe('the chat stream telemetry', () => {
       ['StopLatencyMs', 'Milliseconds', 140],
       ['TimeToFirstTokenMs', 'Milliseconds', 120],
       ['ChatResponseTimeMs', 'Milliseconds', 900],
+      ['StreamReadUnits', 'Count', 9],
+      ['StreamWriteUnits', 'Count', 6],
     ]);
     expect(publish).toHaveBeenCalledTimes(1);
     expect(info).toHaveBeenCalledWith(

@@ -173,13 +173,19 @@ describe.each(streamRoutes)('the streamed route $method $path', (route) => {
     }
   });
 
-  it.runIf(route.access.invokeModel)(
-    'may call only the configured Bedrock model, with ConverseStream',
+  it(
+    route.access.invokeModel
+      ? 'may call only the configured Bedrock model, with ConverseStream'
+      : 'may call no model at all',
     () => {
       const { function: fn } = endpointOf(dev, route.id);
       const bedrock = statementsOfRole(dev.template, logicalIdOf(fn.role)).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('bedrock:')),
       );
+      if (!route.access.invokeModel) {
+        expect(bedrock).toEqual([]);
+        return;
+      }
 
       expect(bedrock).toEqual([
         {
@@ -262,13 +268,17 @@ describe('the Streaming construct', () => {
   });
 });
 
-describe('the stream URL output', () => {
-  it.runIf(streamRoutes.length === 1)('is the function URL of the one streamed route', () => {
-    const [route] = streamRoutes;
-    const url = endpointOf(dev, route?.id ?? '').url;
+describe('the stream URL outputs', () => {
+  it('name the chat stream StreamUrl and every other streamed route StreamUrl<RouteId>, each its function URL', () => {
+    expect(streamRoutes.map((route) => route.id)).toContain('sendChatMessage');
+    for (const route of streamRoutes) {
+      const url = endpointOf(dev, route.id).url;
+      const output =
+        route.id === 'sendChatMessage'
+          ? 'StreamUrl'
+          : `StreamUrl${route.id.charAt(0).toUpperCase()}${route.id.slice(1)}`;
 
-    dev.template.hasOutput('StreamUrl', {
-      Value: { 'Fn::GetAtt': [logicalIdOf(url), 'FunctionUrl'] },
-    });
+      dev.template.hasOutput(output, { Value: { 'Fn::GetAtt': [logicalIdOf(url), 'FunctionUrl'] } });
+    }
   });
 });

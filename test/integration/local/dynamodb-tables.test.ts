@@ -251,7 +251,7 @@ describe('ensureTables', () => {
   });
 
   it('turns on the stream of a kept table created before its definition had one', async () => {
-    // Prepare: the streams table as an older version made it (same keys, no stream)
+    // Prepare: the streams table as an older version made it (same keys and index, no stream)
     const [, streams] = freshTables() as [LocalTable, LocalTable, LocalTable];
     await client.send(
       new CreateTableCommand({
@@ -264,6 +264,18 @@ describe('ensureTables', () => {
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
       }),
     );

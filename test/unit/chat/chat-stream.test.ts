@@ -338,7 +338,7 @@ describe('a chat stream', () => {
     const { deps, input, activeStreams, clock, conversation } = setup(model, { leaseMs: 15_000 });
     const stream = await openChatStream(deps, input);
     let unreachableSince: number | undefined;
-    const events = await collect(stream.events(), (event) => {
+    const events = await collectOnFakeTimers(stream.events(), (event) => {
       if (event.status === 'streaming' && event.seq === 3) {
         activeStreams.unreachable = true;
         unreachableSince = clock.now().getTime();

@@ -19,6 +19,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  auditTable,
   chatTable,
   type KeyAttribute,
   streamsTable,
@@ -34,8 +35,12 @@ export interface LocalTable {
 const TABLE_ACTIVE_TIMEOUT_SECONDS = 60;
 
 /** Table names for the local mode; tests pass a prefix (prepended as is) to isolate their runs. */
-export function localTableNames(prefix = ''): { chat: string; streams: string } {
-  return { chat: `${prefix}${chatTable.localName}`, streams: `${prefix}${streamsTable.localName}` };
+export function localTableNames(prefix = ''): { chat: string; streams: string; audit: string } {
+  return {
+    chat: `${prefix}${chatTable.localName}`,
+    streams: `${prefix}${streamsTable.localName}`,
+    audit: `${prefix}${auditTable.localName}`,
+  };
 }
 
 /** Creates each missing table, waits until it is ACTIVE and makes sure TTL is on. Safe to run concurrently. */

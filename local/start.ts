@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
-import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import { auditTable, chatTable, streamsTable } from '../shared/data/table-definitions';
 import { renderApiReferencePage } from '../shared/openapi/api-reference-page';
 import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const tables = {
     chat: process.env.CHAT_TABLE_NAME ?? defaults.chat,
     streams: process.env.STREAMS_TABLE_NAME ?? defaults.streams,
+    audit: process.env.AUDIT_TABLE_NAME ?? defaults.audit,
   };
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   await ensureTables(client, [
     { definition: chatTable, name: tables.chat },
     { definition: streamsTable, name: tables.streams },
+    { definition: auditTable, name: tables.audit },
   ]);
   client.destroy();
 
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     APP_VERSION: version,
     CHAT_TABLE_NAME: tables.chat,
     STREAMS_TABLE_NAME: tables.streams,
+    AUDIT_TABLE_NAME: tables.audit,
     DYNAMODB_ENDPOINT: endpoint,
     AUTH_MODE: 'local',
     LOCAL_JWKS: jwksOf(signingKey),

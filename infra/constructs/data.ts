@@ -52,6 +52,7 @@ export class Data extends Construct {
     this.tables = {
       CHAT_TABLE_NAME: Data.required(tables, 'CHAT_TABLE_NAME'),
       STREAMS_TABLE_NAME: Data.required(tables, 'STREAMS_TABLE_NAME'),
+      AUDIT_TABLE_NAME: Data.required(tables, 'AUDIT_TABLE_NAME'),
     };
   }
 

@@ -1,4 +1,9 @@
-import { chatTable, streamsTable, type TableDefinition } from '../../shared/data/table-definitions';
+import {
+  auditTable,
+  chatTable,
+  streamsTable,
+  type TableDefinition,
+} from '../../shared/data/table-definitions';
 import type { RouteDefinition } from '../../shared/routes/route-definition';
 import type { ApiFunction } from './api-function';
 import type { Data } from './data';
@@ -7,7 +12,7 @@ import type { Data } from './data';
 export type FunctionAccess = RouteDefinition['access'];
 
 /** Which table each table key of `access` means; a new key fails the typecheck until mapped here. */
-export const accessTables = { chatTable, streamsTable } as const satisfies Record<
+export const accessTables = { chatTable, streamsTable, auditTable } as const satisfies Record<
   Exclude<keyof FunctionAccess, 'invokeModel'>,
   TableDefinition
 >;

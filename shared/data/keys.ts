@@ -49,6 +49,27 @@ export const keys = {
     return hash % purgeShards;
   },
   purgeSortKey: (purgeAfter: string, userId: string, roomId: string) => `${purgeAfter}#${userId}#${roomId}`,
+  /**
+   * The same sparse index (gsi4), other partitions: live rooms by the time their retention is
+   * next reviewed, sharded like the purge (a room is live or soft-deleted, never both, so it
+   * sits in one family at a time).
+   */
+  reviewPartition: (shard: number) => `REVIEW#${shard}`,
+  reviewSortKey: (reviewAt: string, userId: string, roomId: string) => `${reviewAt}#${userId}#${roomId}`,
+  /** The user's settings (retention). */
+  settings: (userId: string) => ({ pk: `USER#${userId}`, sk: 'SETTINGS' }),
+  /**
+   * The account's data-deletion watermark: everything of the user created at or before
+   * `data_deleted_at` is hidden from every read (as clear-history hides messages).
+   */
+  account: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACCOUNT' }),
+  /** A background job that physically deletes what an account deletion hid (picked up from the table's stream). */
+  accountDeletionJob: (userId: string, jobId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `ACCOUNT_DELETION#${jobId}`,
+  }),
+  /** The partition of every item of the user in a table with owner-first keys. */
+  userPartition: (userId: string) => `USER#${userId}`,
 
   // ActiveStreams table
   stream: (userId: string, streamId: string) => ({ pk: `USER#${userId}`, sk: `STREAM#${streamId}` }),
@@ -61,6 +82,12 @@ export const keys = {
         : `TOMBSTONE#SESSION#${target.sessionId}`,
   }),
   chatRequest: (userId: string, requestId: string) => ({ pk: `USER#${userId}`, sk: `REQUEST#${requestId}` }),
+
+  // Audit table
+  auditEvent: (userId: string, at: string, eventId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `EVENT#${at}#${eventId}`,
+  }),
 } as const;
 
 /** How many partitions the purge GSI is spread over. Raising it is safe; lowering it strands rooms in the dropped shards. */
@@ -71,6 +98,8 @@ export const keyPrefixes = {
   session: 'SESSION#',
   message: 'MSG#',
   historyClearJob: 'HISTORY_CLEAR#',
+  accountDeletionJob: 'ACCOUNT_DELETION#',
+  auditEvent: 'EVENT#',
   stream: 'STREAM#',
   slot: 'SLOT#',
 } as const;

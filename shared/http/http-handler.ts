@@ -6,9 +6,21 @@ import { getConfig } from '../config/config';
 import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
 import { logRequestHandled } from './access-log';
+import { auditBase, audited, resourcesIn } from './audit';
 import { respondToError } from './error-mapper';
 import { parseRequest } from './request-parser';
-import { type HttpResult, jsonResponse } from './responses';
+import { type HttpResult, jsonResponse, rawResponse } from './responses';
+
+/** The JWT authorizer's `sub`, before validation (a request that fails validation is audited too). */
+const subjectOf = (event: APIGatewayProxyEventV2): string | undefined => {
+  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
+    ?.authorizer?.jwt?.claims;
+  return typeof claims?.sub === 'string' ? claims.sub : undefined;
+};
+
+/** When API Gateway received the request (the event says), else now. */
+const arrivalOf = (event: APIGatewayProxyEventV2): Date =>
+  new Date(event.requestContext?.timeEpoch ?? Date.now());
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 type RequestPart<
@@ -55,13 +67,28 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
     let response: APIGatewayProxyStructuredResultV2;
     let errorCode: string | undefined;
     try {
-      const parsed = parseRequest(route, event, { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
-      if (parsed.sub) logger.appendKeys({ user_hash: hashUserId(parsed.sub) });
-      const result = await handle(
-        { ...parsed, userId: parsed.sub, requestId, event } as unknown as HttpRequest<R>,
-        context,
-      );
-      response = jsonResponse(result.status, { data: result.data }, result.headers);
+      const parse = () => {
+        const parsed = parseRequest(route, event, { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+        if (parsed.sub) logger.appendKeys({ user_hash: hashUserId(parsed.sub) });
+        return parsed;
+      };
+      const work = (parsed: ReturnType<typeof parse>) =>
+        handle({ ...parsed, userId: parsed.sub, requestId, event } as unknown as HttpRequest<R>, context);
+      const sub = subjectOf(event);
+      const result =
+        route.audit && sub
+          ? await audited(
+              route.audit,
+              auditBase(route.audit, { userId: sub, requestId, at: arrivalOf(event), event }),
+              parse,
+              (parsed) => resourcesIn(parsed.params, parsed.query, parsed.body),
+              work,
+            )
+          : await work(parse());
+      response =
+        'raw' in result && result.raw
+          ? rawResponse(result.status, result.raw, result.headers)
+          : jsonResponse(result.status, { data: result.data }, result.headers);
     } catch (error) {
       ({ response, errorCode } = respondToError(logger, error));
     }

@@ -10,6 +10,7 @@ import { DomainError } from '../domain/errors';
 import { hashUserId, logger, publishMetricsIfAny } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
 import { logRequestHandled } from './access-log';
+import { auditBase, audited, resourcesIn } from './audit';
 import { respondToError } from './error-mapper';
 import { headerValue, parseRequest } from './request-parser';
 
@@ -36,6 +37,14 @@ export type StreamRouteHandler<R extends RouteDefinition> = (
 export interface StreamHandlerOptions {
   readonly verifier: TokenVerifier;
   readonly clock: Clock;
+  /**
+   * `events` (default): each value the route yields is one SSE `data:` line.
+   * `download`: the route yields the body's text in chunks, sent as they come with these
+   * headers (content type, `Content-Disposition`): a body of any size in flat memory.
+   */
+  readonly body?:
+    | { readonly kind: 'events' }
+    | { readonly kind: 'download'; readonly headers: Record<string, string> };
 }
 
 export const eventStreamHeaders: Readonly<Record<string, string>> = {
@@ -48,6 +57,10 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
 
 async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
   for await (const event of events) yield `data: ${JSON.stringify(event)}\n\n`;
+}
+
+async function* textChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield String(chunk);
 }
 
 const withSubject = (event: APIGatewayProxyEventV2, sub: string): APIGatewayProxyEventV2 => ({
@@ -87,21 +100,35 @@ export function streamHandler<R extends RouteDefinition>(
     const startedAt = performance.now();
     const log = logger.createChild();
     log.addContext(context);
-    log.appendKeys({ route: route.id, request_id: event.requestContext?.requestId ?? context.awsRequestId });
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    log.appendKeys({ route: route.id, request_id: requestId });
     try {
       const token = bearerToken(headerValue(event.headers, 'authorization'));
       if (!token) throw new DomainError('UNAUTHORIZED', 'A valid bearer token is required.');
       const { sub } = await options.verifier.verify(token);
       log.appendKeys({ user_hash: hashUserId(sub) });
-      const parsed = parseRequest(route, withSubject(event, sub), { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
-      const events = await handle({
-        body: parsed.body as StreamRequest<R>['body'],
-        userId: sub,
-        receivedAt,
-        context,
-        log,
-      });
+      const signedIn = withSubject(event, sub);
+      const parse = () => parseRequest(route, signedIn, { maxBodyBytes: MAX_REQUEST_BODY_BYTES });
+      const work = (parsed: ReturnType<typeof parse>) =>
+        handle({ body: parsed.body as StreamRequest<R>['body'], userId: sub, receivedAt, context, log });
+      const events = route.audit
+        ? await audited(
+            route.audit,
+            auditBase(route.audit, { userId: sub, requestId, at: receivedAt, event: signedIn }),
+            parse,
+            (parsed) => resourcesIn(parsed.params, parsed.query, parsed.body),
+            work,
+          )
+        : await work(parse());
       log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
+      const body = options.body ?? { kind: 'events' };
+      if (body.kind === 'download') {
+        return {
+          statusCode: 200,
+          headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...body.headers },
+          body: Readable.from(textChunks(events)),
+        };
+      }
       return {
         statusCode: 200,
         headers: { ...eventStreamHeaders },

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { chatTable, streamsTable, tableDefinitions } from '../../shared/data/table-definitions';
+import { auditTable, chatTable, streamsTable, tableDefinitions } from '../../shared/data/table-definitions';
 import { deployedRoutes, routeTable } from '../../shared/routes/route-table';
 import {
   actionsOf,
@@ -196,6 +196,16 @@ describe('each route function', () => {
         JSON.stringify(statement.Resource).includes(`"${tableId}"`),
       );
       const actions = onTable.flatMap(actionsOf);
+      if (definition === auditTable) {
+        // Append-only: PutItem and ConditionCheckItem, Query for the listing; never a change or delete.
+        const expected = {
+          APPEND: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+          READ_APPEND: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        };
+        const audit = route.access.auditTable;
+        expect([...new Set(actions)].sort()).toEqual(audit ? expected[audit] : []);
+        continue;
+      }
       const access = definition === chatTable ? route.access.chatTable : route.access.streamsTable;
       if (!access) {
         expect(onTable).toEqual([]);

@@ -26,6 +26,7 @@ Object.assign(process.env, {
   LOCAL_JWKS: testJwks,
   CHAT_TABLE_NAME: dynamodb?.tables.chat ?? 'unit-chat',
   STREAMS_TABLE_NAME: dynamodb?.tables.streams ?? 'unit-streams',
+  AUDIT_TABLE_NAME: dynamodb?.tables.audit ?? 'unit-audit',
   ...(dynamodb ? { DYNAMODB_ENDPOINT: dynamodb.endpoint } : {}),
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
@@ -33,6 +34,6 @@ Object.assign(process.env, {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dynamodb: { endpoint: string; tables: { chat: string; streams: string } };
+    dynamodb: { endpoint: string; tables: { chat: string; streams: string; audit: string } };
   }
 }

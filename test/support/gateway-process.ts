@@ -33,6 +33,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     CHAT_TABLE_NAME: dynamodb.tables.chat,
     STREAMS_TABLE_NAME: dynamodb.tables.streams,
+    AUDIT_TABLE_NAME: dynamodb.tables.audit,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     NODE_NO_WARNINGS: '1',
     ...env,

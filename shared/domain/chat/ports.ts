@@ -24,7 +24,7 @@ import type { StreamCanceller } from '../rooms/ports';
 import type { SessionDeps } from '../sessions/ports';
 import type { ActiveAt, SessionPolicy } from '../sessions/session-policy';
 
-export type CancelReason = 'stop' | 'room' | 'session';
+export type CancelReason = 'stop' | 'room' | 'session' | 'account';
 
 export interface CancelRequest {
   readonly requestedAt: Date;

@@ -25,3 +25,14 @@ export function creationWindow(now: Date): { start: string; endsAt: Date } {
 /** Whole seconds until `until` (at least 1): the value of `Retry-After`. */
 export const secondsUntil = (now: Date, until: Date): number =>
   Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+
+/**
+ * A live room's retention is first reviewed this long after its last activity: the shortest
+ * retention a user can choose (1 day). The review then moves it to the time its owner's
+ * retention actually ends (shared/domain/account/apply-retention.ts).
+ */
+export const FIRST_RETENTION_REVIEW_MS = 24 * HOUR_MS;
+
+/** When a room active at `lastActivity` is first reviewed for retention. */
+export const firstReviewAt = (lastActivity: string): string =>
+  new Date(Date.parse(lastActivity) + FIRST_RETENTION_REVIEW_MS).toISOString();

@@ -14,6 +14,7 @@ const layers: readonly (readonly string[])[] = [
   ['domain/rooms'],
   ['domain/sessions'],
   ['domain/chat'],
+  ['domain/account'],
   ['routes'],
   ['observability', 'auth'],
   ['data', 'model'],
@@ -22,6 +23,7 @@ const layers: readonly (readonly string[])[] = [
   ['wiring/rooms'],
   ['wiring/sessions'],
   ['wiring/chat'],
+  ['wiring/account'],
 ];
 
 const sharedRoot = path.resolve(import.meta.dirname, '../../../shared');

@@ -54,7 +54,7 @@ import { keyPrefixes, keys } from './keys';
  */
 const slotItemSchema = z.object({ stream_id: z.string(), lease_expires_at: z.number() });
 
-const cancelReasonSchema = z.enum(['stop', 'room', 'session']);
+const cancelReasonSchema = z.enum(['stop', 'room', 'session', 'account']);
 const requestStatusSchema = z.enum(['running', 'complete', 'cancelled', 'interrupted', 'error']);
 
 const streamItemSchema = z.object({

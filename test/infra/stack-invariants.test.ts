@@ -51,7 +51,8 @@ describe.each(contexts)('the $stage stack', (context) => {
     const auditTableId = logicalIdOf(stack.data.tableFor(auditTable));
     const onAudit = statementsEverywhere(template).filter(
       (statement) =>
-        statement.Effect === 'Allow' && JSON.stringify(statement.Resource).includes(`"${auditTableId}"`),
+        statement.Effect === 'Allow' &&
+        String(JSON.stringify(statement.Resource)).includes(`"${auditTableId}"`),
     );
 
     expect(onAudit.length).toBeGreaterThan(0);

@@ -113,6 +113,7 @@ const lambdaLikeEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
   COGNITO_CLIENT_ID: 'benchclient0000000000000000',
   CHAT_TABLE_NAME: 'bench-chat',
   STREAMS_TABLE_NAME: 'bench-streams',
+  AUDIT_TABLE_NAME: 'bench-audit',
   MODEL_PROVIDER: 'bedrock',
   BEDROCK_MODEL_ID: 'anthropic.claude-3-haiku-20240307-v1:0',
 });

@@ -102,11 +102,26 @@ export function createConversationWriter(options: ConversationWriterOptions) {
             },
           },
         },
+        {
+          // An account deletion at or after the request's arrival: the room is being purged in the
+          // background, so nothing may be added to it (it would outlive the purge).
+          ConditionCheck: {
+            TableName,
+            Key: keys.account(userId),
+            ConditionExpression: 'attribute_not_exists(data_deleted_at) OR data_deleted_at < :requestedAt',
+            ExpressionAttributeValues: { ':requestedAt': record.requestedAt },
+          },
+        },
       ],
     });
     if (result.committed) return 'recorded';
-    const [messageReason, roomReason, sessionReason] = result.reasons;
-    if (roomReason === 'ConditionalCheckFailed' || sessionReason === 'ConditionalCheckFailed') return 'gone';
+    const [messageReason, roomReason, sessionReason, accountReason] = result.reasons;
+    if (
+      roomReason === 'ConditionalCheckFailed' ||
+      sessionReason === 'ConditionalCheckFailed' ||
+      accountReason === 'ConditionalCheckFailed'
+    )
+      return 'gone';
     if (messageReason === 'ConditionalCheckFailed') return 'recorded';
     throw new Error(`Message transaction cancelled: ${result.reasons.join(',')}`);
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getConfig } from '../config/config';
 import { type PendingAudit, runWithPendingAudit } from '../data/audit-context';
@@ -41,8 +42,8 @@ export function setAuditTrailForTests(replacement: AuditTrail | undefined): void
   trail = replacement;
 }
 
-export const logAuditEvent = (event: AuditEvent): void => {
-  logger.info('Audit event', { audit: event });
+export const logAuditEvent = (event: AuditEvent, log: Logger = logger): void => {
+  log.info('Audit event', { audit: event });
 };
 
 const MAX_FIELD_CHARS = 512;
@@ -101,13 +102,14 @@ export async function audited<P, T>(
   parse: () => P,
   resources: (parsed: P) => AuditResources,
   work: (parsed: P) => Promise<T>,
+  log: Logger = logger,
 ): Promise<T> {
   const audit = auditTrail();
   let stored: AuditEvent | undefined;
   let parallelPut: Promise<void> | undefined;
   const record = async (event: AuditEvent) => {
     await audit.record(event);
-    logAuditEvent(event);
+    logAuditEvent(event, log);
     return event;
   };
   try {
@@ -127,7 +129,7 @@ export async function audited<P, T>(
       state: 'pending',
       onRecorded: (done) => {
         stored = done;
-        logAuditEvent(done);
+        logAuditEvent(done, log);
       },
     };
     const result = await runWithPendingAudit(pending, () => work(parsed));
@@ -145,7 +147,7 @@ export async function audited<P, T>(
     try {
       await record(failure);
     } catch (auditError) {
-      logger.error('Audit event not stored', {
+      log.error('Audit event not stored', {
         audit: failure,
         error_name: (auditError as Error)?.name,
       });

@@ -118,6 +118,7 @@ export function streamHandler<R extends RouteDefinition>(
             parse,
             (parsed) => resourcesIn(parsed.params, parsed.query, parsed.body),
             work,
+            log,
           )
         : await work(parse());
       log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createLocalDynamoDbClient } from '../../local/dynamodb-local';
 import { ensureTables, type LocalTable, localTableNames } from '../../local/dynamodb-tables';
 import {
+  auditTable,
   chatTable,
   streamsTable,
   type TableDefinition,
@@ -26,6 +27,7 @@ afterAll(() => client.destroy());
 const runTables: LocalTable[] = [
   { definition: chatTable, name: dynamodb.tables.chat },
   { definition: streamsTable, name: dynamodb.tables.streams },
+  { definition: auditTable, name: dynamodb.tables.audit },
 ];
 
 /** Fresh names for tests that need tables nobody has created yet. */
@@ -121,6 +123,7 @@ describe('the tables the global setup created', () => {
     expect(dynamodb.tables).toEqual({
       chat: expect.stringMatching(/careguide-chat$/),
       streams: expect.stringMatching(/careguide-active-streams$/),
+      audit: expect.stringMatching(/careguide-audit$/),
     });
     expect(dynamodb.tables.chat).not.toBe(chatTable.localName);
   });

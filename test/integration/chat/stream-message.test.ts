@@ -1,8 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createStreamMessageHandler } from '../../../functions/chat/stream-message';
+import { createAccountRepository } from '../../../shared/data/account-repository';
 import { createActiveStreamsRepository } from '../../../shared/data/active-streams-repository';
 import { keys } from '../../../shared/data/keys';
+import { deleteAccount } from '../../../shared/domain/account/delete-account';
 import type { ModelProvider } from '../../../shared/domain/chat/ports';
 import { stopStream } from '../../../shared/domain/chat/stop-stream';
 import { systemClock } from '../../../shared/domain/clock';
@@ -373,6 +375,26 @@ describe('deleting or clearing during a stream', () => {
     );
     expect(room.Item).toMatchObject({ is_deleted: true, message_count: 1 });
     expect(room.Item?.gsi1sk).toBeUndefined();
+  });
+
+  it('deleting the account cancels the stream, and its end adds nothing to the rooms being purged', async () => {
+    const chat = await conversation();
+    const answer = await midStream(chat);
+
+    await deleteAccount(
+      {
+        account: createAccountRepository(testDocumentClient(), chatTableName()),
+        streams: canceller(),
+        clock: systemClock,
+        newId: () => `job-${chat.user}`,
+      },
+      chat.user,
+    );
+    await answer.done;
+
+    expect(answer.events().at(-1)?.status).toBe('cancelled');
+    const stored = await storedMessages(chat.user, chat.roomId);
+    expect(stored.map((item) => item.role)).toEqual(['user']);
   });
 
   it('deleting the session cancels the stream, and its end does not bring the session back', async () => {

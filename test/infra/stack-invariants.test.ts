@@ -132,6 +132,15 @@ describe.each(contexts)('the $stage stack', (context) => {
     }
   });
 
+  it('gives every function the audit and room retention of the deploy configuration (6 years, 30 days)', () => {
+    for (const fn of functions) {
+      expect(functionEnvironment(template, fn.function)).toMatchObject({
+        AUDIT_RETENTION_DAYS: '2190',
+        DEFAULT_RETENTION_DAYS: '30',
+      });
+    }
+  });
+
   it('verifies the JWT in the handler of every streamed route (function URLs have no authorizer)', () => {
     for (const endpoint of stack.streaming.endpoints.values()) {
       expect(endpoint.route.auth).toBe('jwt');

@@ -24,8 +24,8 @@ export type MaintenanceTrigger =
     };
 
 /**
- * A background job: what the route table is to requests. CDK deploys each job
- * (`Maintenance` construct) with its trigger, retries and dead-letter queue,
+ * A background job: what the route table is to requests. CDK deploys each job whose handler
+ * module exists (`Maintenance` construct) with its trigger, retries and dead-letter queue,
  * grants exactly `access`, and the monitoring construct alarms on its failures.
  */
 export interface MaintenanceJob {
@@ -67,5 +67,29 @@ export const maintenanceJobs: readonly MaintenanceJob[] = [
     },
     access: { chatTable: 'RW' },
     timeoutSeconds: 300,
+  },
+  {
+    id: 'applyRetention',
+    summary: "Deletes live rooms inactive longer than their owner's retention (or the default).",
+    handler: { entry: 'functions/maintenance/apply-retention.ts', export: 'handler' },
+    trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
+    // Streams: a room it deletes has its live streams stopped first; audit: the deletion is recorded.
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'deleteAccountData',
+    summary: 'Physically deletes what an account deletion hid, then records it in the audit trail.',
+    handler: { entry: 'functions/maintenance/delete-account-data.ts', export: 'handler' },
+    trigger: {
+      kind: 'table-stream',
+      table: 'chatTable',
+      eventNames: ['INSERT'],
+      sortKeyPrefix: keyPrefixes.accountDeletionJob,
+      // One account per invocation: each may hold thousands of items.
+      batchSize: 1,
+    },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    timeoutSeconds: 900,
   },
 ];

@@ -30,7 +30,7 @@ import { bundleHandler } from '../infra/bundling';
 import { createLocalDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local';
 import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { loadOrCreateSigningKey, mintToken } from '../local/local-issuer';
-import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import { auditTable, chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
 import type { ChatStreamEvent } from '../shared/schemas/chat';
 import { postStream, type SseStream, terminalEvent } from './support/sse-client';
 
@@ -413,6 +413,7 @@ function bundles() {
             MODEL_PROVIDER: 'bedrock',
             CHAT_TABLE_NAME: 'chat',
             STREAMS_TABLE_NAME: 'streams',
+            AUDIT_TABLE_NAME: 'audit',
             NODE_NO_WARNINGS: '1',
           },
         },
@@ -436,6 +437,8 @@ const gatewayEnv = (endpoint: string, keyFile: string, tables: Record<string, st
   DYNAMODB_ENDPOINT: endpoint,
   CHAT_TABLE_NAME: tables.chat ?? '',
   STREAMS_TABLE_NAME: tables.streams ?? '',
+  CONNECTIONS_TABLE_NAME: tables.connections ?? '',
+  AUDIT_TABLE_NAME: tables.audit ?? '',
   LOCAL_SIGNING_KEY_FILE: keyFile,
   CANCEL_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
   POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -465,6 +468,8 @@ async function main(): Promise<void> {
     await ensureTables(client, [
       { definition: chatTable, name: tables.chat },
       { definition: streamsTable, name: tables.streams },
+      { definition: connectionsTable, name: tables.connections },
+      { definition: auditTable, name: tables.audit },
     ]);
     client.destroy();
 

@@ -60,7 +60,7 @@ const unmarshallItem = (item: Record<string, AttributeValue> | undefined) =>
  */
 const slotItemSchema = z.object({ stream_id: z.string(), lease_expires_at: z.number() });
 
-const cancelReasonSchema = z.enum(['stop', 'room', 'session']);
+const cancelReasonSchema = z.enum(['stop', 'room', 'session', 'account']);
 const requestStatusSchema = z.enum(['running', 'complete', 'cancelled', 'interrupted', 'error']);
 
 const streamItemSchema = z.object({
@@ -533,9 +533,13 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
     },
 
     async cancelStreams(userId: string, scope: StreamScope): Promise<string[]> {
-      const reason: CancelReason = 'roomId' in scope ? 'room' : 'session';
+      const reason: CancelReason = 'roomId' in scope ? 'room' : 'sessionId' in scope ? 'session' : 'account';
       const targets = (await liveStreams(userId)).filter((stream) =>
-        'roomId' in scope ? stream.roomId === scope.roomId : stream.sessionId === scope.sessionId,
+        'roomId' in scope
+          ? stream.roomId === scope.roomId
+          : 'sessionId' in scope
+            ? stream.sessionId === scope.sessionId
+            : true,
       );
       const flagged = await Promise.all(
         targets.map((stream) => requestCancel(userId, stream.streamId, reason)),

@@ -49,6 +49,27 @@ export const keys = {
     return hash % purgeShards;
   },
   purgeSortKey: (purgeAfter: string, userId: string, roomId: string) => `${purgeAfter}#${userId}#${roomId}`,
+  /**
+   * The same sparse index (gsi4), other partitions: live rooms by the time their retention is
+   * next reviewed, sharded like the purge (a room is live or soft-deleted, never both, so it
+   * sits in one family at a time).
+   */
+  reviewPartition: (shard: number) => `REVIEW#${shard}`,
+  reviewSortKey: (reviewAt: string, userId: string, roomId: string) => `${reviewAt}#${userId}#${roomId}`,
+  /** The user's settings (retention). */
+  settings: (userId: string) => ({ pk: `USER#${userId}`, sk: 'SETTINGS' }),
+  /**
+   * The account's data-deletion watermark: everything of the user created at or before
+   * `data_deleted_at` is hidden from every read (as clear-history hides messages).
+   */
+  account: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACCOUNT' }),
+  /** A background job that physically deletes what an account deletion hid (picked up from the table's stream). */
+  accountDeletionJob: (userId: string, jobId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `ACCOUNT_DELETION#${jobId}`,
+  }),
+  /** The partition of every item of the user in a table with owner-first keys. */
+  userPartition: (userId: string) => `USER#${userId}`,
 
   // ActiveStreams table
   stream: (userId: string, streamId: string) => ({ pk: `USER#${userId}`, sk: `STREAM#${streamId}` }),
@@ -70,6 +91,12 @@ export const keys = {
   }),
   /** One of the user's MAX_CONNECTIONS_PER_USER connection slots (held while `expires_at` is ahead). */
   connectionSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `CONNECTION_SLOT#${slot}` }),
+
+  // Audit table
+  auditEvent: (userId: string, at: string, eventId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `EVENT#${at}#${eventId}`,
+  }),
 } as const;
 
 /** How many partitions the purge GSI is spread over. Raising it is safe; lowering it strands rooms in the dropped shards. */
@@ -80,6 +107,8 @@ export const keyPrefixes = {
   session: 'SESSION#',
   message: 'MSG#',
   historyClearJob: 'HISTORY_CLEAR#',
+  accountDeletionJob: 'ACCOUNT_DELETION#',
+  auditEvent: 'EVENT#',
   stream: 'STREAM#',
   slot: 'SLOT#',
   chatRequest: 'REQUEST#',

@@ -9,6 +9,7 @@ import type { Clock } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
+import { auditedWork } from './audit';
 import { errorEnvelope, invocationOf, pipelineStart, requestValidation, setSubject } from './middlewares';
 import { headerValue } from './request-parser';
 import { encodeServerSentEvent } from './sse';
@@ -36,6 +37,14 @@ export type StreamRouteHandler<R extends RouteDefinition> = (
 export interface StreamHandlerOptions {
   readonly verifier: TokenVerifier;
   readonly clock: Clock;
+  /**
+   * `events` (default): each value the route yields is one SSE `data:` line.
+   * `download`: the route yields the body's text in chunks, sent as they come with these
+   * headers (content type, `Content-Disposition`): a body of any size in flat memory.
+   */
+  readonly body?:
+    | { readonly kind: 'events' }
+    | { readonly kind: 'download'; readonly headers: Record<string, string> };
 }
 
 export const eventStreamHeaders: Readonly<Record<string, string>> = {
@@ -48,6 +57,10 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = {
 
 async function* serverSentEvents(events: AsyncIterable<unknown>): AsyncGenerator<string> {
   for await (const event of events) yield encodeServerSentEvent(event);
+}
+
+async function* textChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield String(chunk);
 }
 
 /** The bearer token, verified here (401 in the envelope, with `WWW-Authenticate: Bearer`). */
@@ -85,15 +98,33 @@ export function streamHandler<R extends RouteDefinition>(
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<{ statusCode: number; headers: Record<string, string>; body: Readable }> => {
-    const { log, parsed, sub, startedAt, receivedAt } = invocationOf(event);
-    const events = await handle({
-      body: parsed?.body as StreamRequest<R>['body'],
-      userId: sub as string,
-      receivedAt: receivedAt ?? options.clock.now(),
-      context,
-      log,
-    });
+    const invocation = invocationOf(event);
+    const { log, sub, startedAt } = invocation;
+    const receivedAt = invocation.receivedAt ?? options.clock.now();
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const events = await auditedWork(
+      route,
+      event,
+      invocation,
+      { requestId, at: receivedAt, maxBodyBytes: MAX_REQUEST_BODY_BYTES },
+      (parsed) =>
+        handle({
+          body: parsed.body as StreamRequest<R>['body'],
+          userId: sub as string,
+          receivedAt,
+          context,
+          log,
+        }),
+    );
     log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
+    const body = options.body ?? { kind: 'events' };
+    if (body.kind === 'download') {
+      return {
+        statusCode: 200,
+        headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...body.headers },
+        body: Readable.from(textChunks(events)),
+      };
+    }
     return {
       statusCode: 200,
       headers: { ...eventStreamHeaders },

@@ -16,6 +16,7 @@ export const appMetricNames = [
   'ActiveStreams',
   'RoomCreated',
   'RoomsPurged',
+  'RoomsExpired',
   /** With an `error_type` dimension, in a metric of its own. */
   'Errors',
 ] as const;

@@ -37,7 +37,8 @@ export const chatRoutes = {
       'CONFLICT',
       'STREAM_LIMIT_REACHED',
     ],
-    access: { chatTable: 'RW', streamsTable: 'RW', invokeModel: true },
+    access: { chatTable: 'RW', streamsTable: 'RW', invokeModel: true, auditTable: 'APPEND' },
+    audit: { action: 'message.send', mode: 'parallel' },
   }),
   stopStream: defineRoute({
     id: 'stopStream',
@@ -52,6 +53,7 @@ export const chatRoutes = {
     request: { params: stopStreamParamsSchema, body: stopStreamRequestSchema },
     responses: { 200: { description: 'What was stopped', schema: dataEnvelope(stopStreamResultSchema) } },
     errors: [...bodyErrorCodes, 'SESSION_NOT_FOUND', 'STREAM_NOT_FOUND'],
-    access: { chatTable: 'RO', streamsTable: 'RW' },
+    access: { chatTable: 'RO', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'stream.stop', mode: 'parallel' },
   }),
 } as const;

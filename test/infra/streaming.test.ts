@@ -5,7 +5,7 @@ import { Auth } from '../../infra/constructs/auth';
 import { Data } from '../../infra/constructs/data';
 import { Streaming } from '../../infra/constructs/streaming';
 import { parseDeployConfig, STREAM_TIMEOUT_MARGIN_SECONDS } from '../../infra/deploy-config';
-import { chatTable, streamsTable } from '../../shared/data/table-definitions';
+import { auditTable, chatTable, streamsTable } from '../../shared/data/table-definitions';
 import { corsAllowedHeaders, corsExposedHeaders, corsMaxAgeSeconds } from '../../shared/http/cors';
 import { defineRoute } from '../../shared/routes/route-definition';
 import { deployedRoutes } from '../../shared/routes/route-table';
@@ -139,10 +139,16 @@ describe.each(streamRoutes)('the streamed route $method $path', (route) => {
     for (const [key, definition] of [
       ['chatTable', chatTable],
       ['streamsTable', streamsTable],
+      ['auditTable', auditTable],
     ] as const) {
       const tableId = logicalIdOf(dev.stack.data.tableFor(definition));
       const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-      if (route.access[key]) {
+      if (key === 'auditTable' && route.access[key]) {
+        expect(env[definition.envVar]).toEqual({ Ref: tableId });
+        expect(onTable.flatMap(actionsOf)).toContain('dynamodb:PutItem');
+        for (const change of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
+          expect(onTable.flatMap(actionsOf)).not.toContain(change);
+      } else if (route.access[key]) {
         expect(env[definition.envVar]).toEqual({ Ref: tableId });
         expect(onTable.flatMap(actionsOf)).toContain('dynamodb:GetItem');
         if (route.access[key] === 'RW') expect(onTable.flatMap(actionsOf)).toContain('dynamodb:PutItem');

@@ -24,8 +24,8 @@ export type MaintenanceTrigger =
     };
 
 /**
- * A background job: what the route table is to requests. CDK deploys each job whose handler
- * module exists (`Maintenance` construct) with its trigger, retries and dead-letter queue,
+ * A background job: what the route table is to requests. CDK deploys each job
+ * (`Maintenance` construct) with its trigger, retries and dead-letter queue,
  * grants exactly `access`, and the monitoring construct alarms on its failures.
  */
 export interface MaintenanceJob {
@@ -89,7 +89,8 @@ export const maintenanceJobs: readonly MaintenanceJob[] = [
       // One account per invocation: each may hold thousands of items.
       batchSize: 1,
     },
-    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    // Connections: the user's WebSocket connection items go too (shared/wiring/account.ts).
+    access: { chatTable: 'RW', streamsTable: 'RW', connectionsTable: 'RW', auditTable: 'APPEND' },
     timeoutSeconds: 900,
   },
 ];

@@ -64,7 +64,11 @@ export function createAccountDeps(): AccountDeps {
  * WebSocket connections (and any later per-user table) register here, so the deletion job
  * covers them without changing it.
  */
-export const otherPerUserItemFamilies: PerUserItemFamily[] = [];
+export const otherPerUserItemFamilies: PerUserItemFamily[] = [
+  // Open WebSocket connections and their slots (owner-first keys): none outlives the deletion,
+  // except a connection opened after it (its `connected_at` is later).
+  lazy(() => ownerPartitionFamily(getDocumentClient(), tableNames.connections, 'connections')),
+];
 
 /** The account deletion and retention jobs. */
 export function createAccountMaintenanceDeps(): AccountMaintenanceDeps {

@@ -15,6 +15,8 @@ import { handler as listRoomsHandler } from '../../../functions/rooms/list-rooms
 import { handler as restoreRoomHandler } from '../../../functions/rooms/restore-room';
 import { handler as createSessionHandler } from '../../../functions/sessions/create-session';
 import { handler as getSessionHandler } from '../../../functions/sessions/get-session';
+import { systemClock } from '../../../shared/domain/clock';
+import { createConnectionRepository } from '../../../shared/realtime/connection-repository';
 import { storedAuditEvents } from '../../support/account-fixtures';
 import { invoke, testContext } from '../../support/api-event';
 import {
@@ -106,6 +108,30 @@ const runJob = (event: DynamoDBStreamEvent) =>
 /** Until the clock has moved past `iso` (a room made in the deletion's millisecond counts as deleted). */
 async function afterMillisecond(iso: string) {
   while (new Date().toISOString() <= iso) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const connectionsTableName = () => process.env.CONNECTIONS_TABLE_NAME ?? '';
+
+const connectionRepository = () =>
+  createConnectionRepository({
+    client: testDocumentClient(),
+    tableName: connectionsTableName(),
+    clock: systemClock,
+    maxConnections: 20,
+    connectionSeconds: 7200,
+  });
+
+/** Every item of the user's partition in the connections table (connections and slots). */
+async function connectionItems(userId: string) {
+  const { Items } = await testDocumentClient().send(
+    new QueryCommand({
+      TableName: connectionsTableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Items ?? [];
 }
 
 describe('DELETE /api/me', () => {
@@ -215,5 +241,32 @@ describe('DELETE /api/me', () => {
     expect(
       (await storedAuditEvents(alice)).filter((e) => e.action === 'account.delete.completed'),
     ).toHaveLength(1);
+  });
+
+  it("deletes the user's WebSocket connection items from before, keeps one opened since and other users'", async () => {
+    const alice = newUser('alice');
+    const bob = newUser('bob');
+    const connections = connectionRepository();
+    const endpoint = 'http://127.0.0.1:1';
+    for (const id of ['a1', 'a2']) await connections.open({ userId: alice, connectionId: id, endpoint });
+    await connections.open({ userId: bob, connectionId: 'b1', endpoint });
+    expect(await connectionItems(alice)).toHaveLength(4); // two connections, two slots
+    const bobsBefore = await connectionItems(bob);
+
+    await deleteAccount(alice, { confirm: 'DELETE' });
+    const event = await jobRecord(alice);
+    await afterMillisecond(
+      JSON.stringify(await userItems(alice)).match(/"data_deleted_at":"([^"]+)"/)?.[1] ?? '',
+    );
+    await connections.open({ userId: alice, connectionId: 'after', endpoint });
+
+    expect(await runJob(event)).toEqual({ batchItemFailures: [] });
+
+    const left = await connectionItems(alice);
+    expect(left.filter((item) => String(item.sk).startsWith('CONNECTION#')).map((item) => item.sk)).toEqual([
+      'CONNECTION#after',
+    ]);
+    expect(left.map((item) => item.sk)).not.toContain('CONNECTION#a1');
+    expect(await connectionItems(bob)).toEqual(bobsBefore);
   });
 });

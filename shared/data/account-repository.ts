@@ -279,7 +279,8 @@ export function createAccountDeletionJobs(
 /**
  * When an item came into being, for the "created at or before the deletion" rule: its
  * `created_at`/`updated_at` (ISO text) or `requested_at`/`created_at` (epoch ms, the streams
- * table), `connected_at` (epoch ms, a WebSocket connection), or a stored room's; undefined when it carries none (counters, rate windows).
+ * table), `connected_at` (epoch ms, a WebSocket connection), or a stored room's; undefined
+ * when it carries none (counters, rate windows, connection slots).
  */
 function bornAt(item: Record<string, unknown>): string | undefined {
   for (const name of ['created_at', 'updated_at', 'requested_at', 'started_at', 'connected_at']) {

@@ -35,7 +35,9 @@ interface State {
   session: Session | undefined;
   historyCursor: string | null;
   /** The answer this page is showing as it streams (its own, or another device's). */
-  live: { stream: ChatStream; streamId: string | undefined; element: HTMLElement } | undefined;
+  live:
+    | { stream: ChatStream; streamId: string | undefined; sessionId: string; element: HTMLElement }
+    | undefined;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -554,7 +556,7 @@ async function sendMessage(event: Event) {
       agent_type: agentType as Session['agent_type'],
     });
     try {
-      await showAnswer(stream, agentType);
+      await showAnswer(stream, agentType, session.session_id);
     } catch (error) {
       // The session lapsed between two messages: open a new one and ask again, once.
       if (!(isApiError(error) && (error.code === 'SESSION_EXPIRED' || error.code === 'SESSION_NOT_FOUND')))
@@ -566,7 +568,7 @@ async function sendMessage(event: Event) {
         room_id: roomId,
         agent_type: agentType as Session['agent_type'],
       });
-      await showAnswer(stream, agentType);
+      await showAnswer(stream, agentType, session.session_id);
     }
   } catch (error) {
     // Not sent: the question goes back into the box rather than staying on screen as if asked.
@@ -579,7 +581,7 @@ async function sendMessage(event: Event) {
 }
 
 /** Shows an answer as it streams, in a new assistant message, until its terminal event. */
-async function showAnswer(stream: ChatStream, agentType: string) {
+async function showAnswer(stream: ChatStream, agentType: string, sessionId: string) {
   const element = messageElement({
     role: 'assistant',
     content: '',
@@ -588,7 +590,7 @@ async function showAnswer(stream: ChatStream, agentType: string) {
   });
   element.classList.add('streaming');
   const content = element.querySelector('.content') as HTMLElement;
-  const live = { stream, streamId: undefined as string | undefined, element };
+  const live = { stream, streamId: undefined as string | undefined, sessionId, element };
   let appended = false;
   state.live = live;
   setStreaming(true);
@@ -661,7 +663,7 @@ async function followAnswer(streamId: string, sessionId: string) {
   if (info?.status !== 'running' || state.live) return;
   const stream = state.client.chat.follow(streamId, { sessionId });
   // Its question is in the history; the answer so far comes from the stream's log.
-  void showAnswer(stream, ui.agent().value).catch(() => {
+  void showAnswer(stream, ui.agent().value, sessionId).catch(() => {
     // A stream that is gone has its answer in the history: show that instead.
     void loadHistory(true).catch(showError);
   });
@@ -761,6 +763,14 @@ function onRealtimeEvent(event: RealtimeEvent) {
         ...ui.messages().querySelectorAll<HTMLElement>('.message.user:not([data-message-id])'),
       ].find((element) => element.querySelector('.content')?.textContent === message.content);
       if (unlabelled) unlabelled.dataset.messageId = message.message_id;
+      // The question of an answer this page follows from another device: the stream's own
+      // frames may come first (another table's change stream), so it goes above that answer.
+      else if (
+        message.role === 'user' &&
+        state.live?.sessionId === message.session_id &&
+        state.live.element.isConnected
+      )
+        state.live.element.before(messageElement(message));
       else if (!(message.role === 'assistant' && state.live)) ui.messages().append(messageElement(message));
       break;
     }

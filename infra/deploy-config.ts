@@ -93,6 +93,18 @@ export const deployContextSchema = z.object({
    * concurrent executions cannot reserve any, so it is opt-in.
    */
   streamReservedConcurrency: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** How long audit events are kept (AUDIT_RETENTION_DAYS, their TTL). @default 2190 (6 years) */
+  auditRetentionDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .default(6 * 365),
+  /**
+   * Rooms inactive longer than this are deleted for users who set no retention of their own
+   * (DEFAULT_RETENTION_DAYS); `off` keeps them. @default 30
+   */
+  defaultRetentionDays: z.union([z.literal('off'), z.coerce.number().int().min(1).max(3650)]).default(30),
   /** Where alarm notifications go (Monitoring construct); none when unset. */
   alarmEmail: z.email().optional(),
 });
@@ -121,6 +133,9 @@ export interface DeployConfig {
   readonly maxLiveStreamsPerUser: number;
   readonly maxLiveRoomsPerUser: number;
   readonly roomCreateLimitPerHour: number;
+  readonly auditRetentionDays: number;
+  /** null: `off`. */
+  readonly defaultRetentionDays: number | null;
   readonly streamReservedConcurrency?: number;
   readonly alarmEmail?: string;
 }
@@ -158,6 +173,8 @@ export function parseDeployConfig(raw: Readonly<Record<string, unknown>>): Deplo
     maxLiveStreamsPerUser: context.maxLiveStreamsPerUser,
     maxLiveRoomsPerUser: context.maxLiveRoomsPerUser,
     roomCreateLimitPerHour: context.roomCreateLimitPerHour,
+    auditRetentionDays: context.auditRetentionDays,
+    defaultRetentionDays: context.defaultRetentionDays === 'off' ? null : context.defaultRetentionDays,
     ...(context.streamReservedConcurrency !== undefined
       ? { streamReservedConcurrency: context.streamReservedConcurrency }
       : {}),

@@ -81,4 +81,29 @@ export const maintenanceJobs: readonly MaintenanceJob[] = [
     access: { chatTable: 'RW', streamsTable: 'RW' },
     timeoutSeconds: 120,
   },
+  {
+    id: 'applyRetention',
+    summary: "Deletes live rooms inactive longer than their owner's retention (or the default).",
+    handler: { entry: 'functions/maintenance/apply-retention.ts', export: 'handler' },
+    trigger: { kind: 'schedule', expression: 'rate(1 hour)' },
+    // Streams: a room it deletes has its live streams stopped first; audit: the deletion is recorded.
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'deleteAccountData',
+    summary: 'Physically deletes what an account deletion hid, then records it in the audit trail.',
+    handler: { entry: 'functions/maintenance/delete-account-data.ts', export: 'handler' },
+    trigger: {
+      kind: 'table-stream',
+      table: 'chatTable',
+      eventNames: ['INSERT'],
+      sortKeyPrefix: keyPrefixes.accountDeletionJob,
+      // One account per invocation: each may hold thousands of items.
+      batchSize: 1,
+    },
+    // Connections: the user's WebSocket connection items go too (shared/wiring/account.ts).
+    access: { chatTable: 'RW', streamsTable: 'RW', connectionsTable: 'RW', auditTable: 'APPEND' },
+    timeoutSeconds: 900,
+  },
 ];

@@ -20,6 +20,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  auditTable,
   chatTable,
   connectionsTable,
   type KeyAttribute,
@@ -36,11 +37,17 @@ export interface LocalTable {
 const TABLE_ACTIVE_TIMEOUT_SECONDS = 60;
 
 /** Table names for the local mode; tests pass a prefix (prepended as is) to isolate their runs. */
-export function localTableNames(prefix = ''): { chat: string; streams: string; connections: string } {
+export function localTableNames(prefix = ''): {
+  chat: string;
+  streams: string;
+  connections: string;
+  audit: string;
+} {
   return {
     chat: `${prefix}${chatTable.localName}`,
     streams: `${prefix}${streamsTable.localName}`,
     connections: `${prefix}${connectionsTable.localName}`,
+    audit: `${prefix}${auditTable.localName}`,
   };
 }
 

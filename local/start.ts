@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../shared/auth/token-verifier';
 import { parseConfig } from '../shared/config/config';
-import { chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
+import { auditTable, chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
 import { buildOpenApiDocument } from '../shared/openapi/openapi-document';
 import { routeTable } from '../shared/routes/route-table';
 import {
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     chat: process.env.CHAT_TABLE_NAME ?? defaults.chat,
     streams: process.env.STREAMS_TABLE_NAME ?? defaults.streams,
     connections: process.env.CONNECTIONS_TABLE_NAME ?? defaults.connections,
+    audit: process.env.AUDIT_TABLE_NAME ?? defaults.audit,
   };
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     { definition: chatTable, name: tables.chat },
     { definition: streamsTable, name: tables.streams },
     { definition: connectionsTable, name: tables.connections },
+    { definition: auditTable, name: tables.audit },
   ]);
 
   let keyFile = settings.LOCAL_SIGNING_KEY_FILE;
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     CHAT_TABLE_NAME: tables.chat,
     STREAMS_TABLE_NAME: tables.streams,
     CONNECTIONS_TABLE_NAME: tables.connections,
+    AUDIT_TABLE_NAME: tables.audit,
     WEBSOCKET_MANAGEMENT_ENDPOINT: webSocket.managementEndpoint,
     DYNAMODB_ENDPOINT: endpoint,
     AUTH_MODE: 'local',

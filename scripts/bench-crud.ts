@@ -15,7 +15,7 @@ import { createLocalDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb
 import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { lambdaContext } from '../local/lambda-event';
 import { generateSigningKey, jwksOf } from '../local/local-issuer';
-import { chatTable, streamsTable } from '../shared/data/table-definitions';
+import { auditTable, chatTable, streamsTable } from '../shared/data/table-definitions';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     await ensureTables(raw, [
       { definition: chatTable, name: tables.chat },
       { definition: streamsTable, name: tables.streams },
+      { definition: auditTable, name: tables.audit },
     ]);
     raw.destroy();
     Object.assign(process.env, {
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       CHAT_TABLE_NAME: tables.chat,
       STREAMS_TABLE_NAME: tables.streams,
+      AUDIT_TABLE_NAME: tables.audit,
       AUTH_MODE: 'local',
       LOCAL_JWKS: jwksOf(generateSigningKey()),
       ROOM_CREATE_LIMIT_PER_HOUR: '1000000',

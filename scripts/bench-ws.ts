@@ -24,7 +24,7 @@ import { createLocalDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb
 import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { loadOrCreateSigningKey, mintToken } from '../local/local-issuer';
 import { keys } from '../shared/data/keys';
-import { chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
+import { auditTable, chatTable, connectionsTable, streamsTable } from '../shared/data/table-definitions';
 import { connect, type EventSocket, webSocketUrl } from '../test/support/ws-client';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -194,6 +194,7 @@ async function main(): Promise<void> {
       { definition: chatTable, name: tables.chat },
       { definition: streamsTable, name: tables.streams },
       { definition: connectionsTable, name: tables.connections },
+      { definition: auditTable, name: tables.audit },
     ]);
     client.destroy();
     const env = {
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
       CHAT_TABLE_NAME: tables.chat,
       STREAMS_TABLE_NAME: tables.streams,
       CONNECTIONS_TABLE_NAME: tables.connections,
+      AUDIT_TABLE_NAME: tables.audit,
       LOCAL_SIGNING_KEY_FILE: keyFile,
       ROOM_CREATE_LIMIT_PER_HOUR: '1000',
       POWERTOOLS_LOG_LEVEL: 'WARN',

@@ -40,7 +40,12 @@ import { createLocalDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb
 import { ensureTables, localTableNames } from '../local/dynamodb-tables';
 import { loadOrCreateSigningKey, mintToken } from '../local/local-issuer';
 import { configSchema } from '../shared/config/config-schema';
-import type { chatTable, streamsTable } from '../shared/data/table-definitions';
+import {
+  auditTable,
+  type chatTable,
+  connectionsTable,
+  type streamsTable,
+} from '../shared/data/table-definitions';
 import { scriptedTokens } from '../shared/model/local-scripted-model';
 import type { ChatStreamEvent } from '../shared/schemas/chat';
 import { postStream, resumeStream, type SseStream, terminalEvent } from './support/sse-client';
@@ -642,6 +647,7 @@ function bundles() {
             MODEL_PROVIDER: 'bedrock',
             CHAT_TABLE_NAME: 'chat',
             STREAMS_TABLE_NAME: 'streams',
+            AUDIT_TABLE_NAME: 'audit',
             NODE_NO_WARNINGS: '1',
           },
         },
@@ -665,6 +671,8 @@ const gatewayEnv = (endpoint: string, keyFile: string, tables: Record<string, st
   DYNAMODB_ENDPOINT: endpoint,
   CHAT_TABLE_NAME: tables.chat ?? '',
   STREAMS_TABLE_NAME: tables.streams ?? '',
+  CONNECTIONS_TABLE_NAME: tables.connections ?? '',
+  AUDIT_TABLE_NAME: tables.audit ?? '',
   LOCAL_SIGNING_KEY_FILE: keyFile,
   CANCEL_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
   POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -707,6 +715,9 @@ async function main(): Promise<void> {
     await ensureTables(client, [
       { definition: definitions.chatTable, name: tables.chat },
       { definition: definitions.streamsTable, name: tables.streams },
+      // Tables the measured code may lack (a baseline checkout): today's definitions.
+      { definition: connectionsTable, name: tables.connections },
+      { definition: auditTable, name: tables.audit },
     ]);
     client.destroy();
 

@@ -122,6 +122,7 @@ const lambdaLikeEnv = (sourceMaps: boolean): NodeJS.ProcessEnv => ({
   CHAT_TABLE_NAME: 'bench-chat',
   STREAMS_TABLE_NAME: 'bench-streams',
   CONNECTIONS_TABLE_NAME: 'bench-connections',
+  AUDIT_TABLE_NAME: 'bench-audit',
   WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://bench.execute-api.us-east-1.amazonaws.com/bench',
   MODEL_PROVIDER: 'bedrock',
   BEDROCK_MODEL_ID: DEFAULT_BEDROCK_MODEL_ID,

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ConfigEnvName } from '../../shared/config/config-schema';
 import type { TableDefinition } from '../../shared/data/table-definitions';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../shared/observability/names';
-import type { TableAccess } from '../../shared/routes/route-definition';
+import type { AuditTableAccess, TableAccess } from '../../shared/routes/route-definition';
 import { BUNDLE_FILE, FUNCTION_RUNTIME, handlerCode } from '../bundling';
 import { ignoreCfnLintChecks } from '../cfn-lint';
 import type { DeployConfig } from '../deploy-config';
@@ -52,8 +52,26 @@ const WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 
-export const tableActions = (access: TableAccess): readonly string[] =>
-  access === 'RW' ? [...READ_ACTIONS, ...WRITE_ACTIONS] : READ_ACTIONS;
+/**
+ * The audit table's levels: append-only. PutItem (every put is conditioned on a new key, so it
+ * cannot overwrite) and ConditionCheckItem; the listing adds Query. Never UpdateItem,
+ * DeleteItem or BatchWriteItem: no function can change or remove an event.
+ */
+const APPEND_ACTIONS = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'] as const;
+const READ_APPEND_ACTIONS = [...APPEND_ACTIONS, 'dynamodb:Query'] as const;
+
+export const tableActions = (access: TableAccess | AuditTableAccess): readonly string[] => {
+  switch (access) {
+    case 'RW':
+      return [...READ_ACTIONS, ...WRITE_ACTIONS];
+    case 'RO':
+      return READ_ACTIONS;
+    case 'APPEND':
+      return APPEND_ACTIONS;
+    case 'READ_APPEND':
+      return READ_APPEND_ACTIONS;
+  }
+};
 
 /**
  * A Lambda execution role whose grants all land in one customer-managed policy instead of an
@@ -231,6 +249,9 @@ export class ApiFunction extends Construct {
       MAX_LIVE_STREAMS_PER_USER: String(config.maxLiveStreamsPerUser),
       MAX_LIVE_ROOMS_PER_USER: String(config.maxLiveRoomsPerUser),
       ROOM_CREATE_LIMIT_PER_HOUR: String(config.roomCreateLimitPerHour),
+      AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
+      DEFAULT_RETENTION_DAYS:
+        config.defaultRetentionDays === null ? 'off' : String(config.defaultRetentionDays),
     };
     for (const [name, value] of Object.entries(environment)) {
       if (value !== undefined) this.function.addEnvironment(name, value);
@@ -283,7 +304,7 @@ export class ApiFunction extends Construct {
    * Gives the function a table: its name in `envVar` and, in the same call, the least grant —
    * RO: item reads (no Scan); RW: item reads and writes. Never table management, streams or `*`.
    */
-  bindTable(table: dynamodb.ITable, access: TableAccess, envVar: TableEnvName): void {
+  bindTable(table: dynamodb.ITable, access: TableAccess | AuditTableAccess, envVar: TableEnvName): void {
     this.setEnvironment(envVar, table.tableName);
     const grant = table.grant(this.function, ...tableActions(access));
     // Table.grant adds `<table arn>/index/*` when the table has GSIs: queries by index need it.

@@ -53,6 +53,7 @@ export class Data extends Construct {
       CHAT_TABLE_NAME: Data.required(tables, 'CHAT_TABLE_NAME'),
       STREAMS_TABLE_NAME: Data.required(tables, 'STREAMS_TABLE_NAME'),
       CONNECTIONS_TABLE_NAME: Data.required(tables, 'CONNECTIONS_TABLE_NAME'),
+      AUDIT_TABLE_NAME: Data.required(tables, 'AUDIT_TABLE_NAME'),
     };
   }
 

@@ -1,4 +1,5 @@
 import {
+  auditTable,
   chatTable,
   connectionsTable,
   streamsTable,
@@ -12,10 +13,12 @@ import type { Data } from './data';
 export type FunctionAccess = RouteDefinition['access'];
 
 /** Which table each table key of `access` means; a new key fails the typecheck until mapped here. */
-export const accessTables = { chatTable, streamsTable, connectionsTable } as const satisfies Record<
-  Exclude<keyof FunctionAccess, 'invokeModel'>,
-  TableDefinition
->;
+export const accessTables = {
+  chatTable,
+  streamsTable,
+  connectionsTable,
+  auditTable,
+} as const satisfies Record<Exclude<keyof FunctionAccess, 'invokeModel'>, TableDefinition>;
 
 /**
  * Turns a declared `access` into grants and env vars, together: a table name only with its

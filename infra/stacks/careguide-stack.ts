@@ -10,6 +10,8 @@ import { WebSocket } from '../constructs/websocket';
 import type { DeployConfig } from '../deploy-config';
 import type { MaintenanceJob } from '../maintenance-jobs';
 
+const CHAT_STREAM_ROUTE_ID = 'sendChatMessage';
+
 export interface CareGuideStackProps extends StackProps {
   readonly config: DeployConfig;
   /** @default `maintenanceJobs` (infra/maintenance-jobs.ts) */
@@ -22,8 +24,9 @@ export interface CareGuideStackProps extends StackProps {
  * `Streaming`, `Maintenance`, `WebSocket`, `Monitoring`) are part of every resource's logical id: renaming
  * `Data` or `Auth` would replace the tables and the user pool.
  *
- * Outputs (`cdk deploy --outputs-file`): ApiUrl, StreamUrl (the chat stream's function URL) and
- * `StreamUrl<RouteId>` for each other stream route (`StreamUrlStreamEvents`: resume), WebSocketUrl, UserPoolId, UserPoolClientId, Region, AlarmTopicArn, DashboardName —
+ * Outputs (`cdk deploy --outputs-file`): ApiUrl, StreamUrl (the chat stream's function URL;
+ * `StreamUrl<RouteId>` for each other stream route), WebSocketUrl, UserPoolId, UserPoolClientId, Region,
+ * AlarmTopicArn, DashboardName —
  * what scripts/smoke.ts and the README's deploy guide read.
  */
 export class CareGuideStack extends Stack {
@@ -63,9 +66,9 @@ export class CareGuideStack extends Stack {
     const endpoints = [...this.streaming.endpoints.values()];
     for (const endpoint of endpoints) {
       const { route } = endpoint;
-      // The chat stream's keeps the name scripts and the README know; the others are named by route.
+      // The chat stream's URL keeps the name scripts and the README read; other stream routes are named after themselves.
       const outputId =
-        route.id === 'sendChatMessage' || endpoints.length === 1
+        route.id === CHAT_STREAM_ROUTE_ID
           ? 'StreamUrl'
           : `StreamUrl${route.id.charAt(0).toUpperCase()}${route.id.slice(1)}`;
       new CfnOutput(this, outputId, {

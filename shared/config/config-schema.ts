@@ -27,6 +27,7 @@ export const configSchema = z
     CHAT_TABLE_NAME: z.string().min(1).optional(),
     STREAMS_TABLE_NAME: z.string().min(1).optional(),
     CONNECTIONS_TABLE_NAME: z.string().min(1).optional(),
+    AUDIT_TABLE_NAME: z.string().min(1).optional(),
     /** Points the SDK at DynamoDB Local; unset on AWS. */
     DYNAMODB_ENDPOINT: z.url().optional(),
 
@@ -64,6 +65,16 @@ export const configSchema = z
     MAX_LIVE_ROOMS_PER_USER: positiveInt(50),
     ROOM_CREATE_LIMIT_PER_HOUR: positiveInt(10),
     MAX_REQUEST_BODY_BYTES: positiveInt(64 * 1024),
+    /** How long audit events are kept (their TTL): 6 years by default (HIPAA's documentation retention). */
+    AUDIT_RETENTION_DAYS: positiveInt(6 * 365),
+    /**
+     * Rooms inactive longer than this many days are deleted (then purged as any deleted room),
+     * for users who set no retention of their own; `off` keeps them. A user's setting overrides it.
+     */
+    DEFAULT_RETENTION_DAYS: z
+      .union([z.literal('off'), z.coerce.number().int().min(1).max(3650)])
+      .default(30)
+      .transform((value) => (value === 'off' ? null : value)),
 
     /**
      * The WebSocket API's management endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`;

@@ -76,7 +76,7 @@ const slotItemSchema = z.object({
   session_id: z.string().optional(),
 });
 
-const cancelReasonSchema = z.enum(['stop', 'room', 'session']);
+const cancelReasonSchema = z.enum(['stop', 'room', 'session', 'account']);
 const requestStatusSchema = z.enum(['running', 'complete', 'cancelled', 'interrupted', 'error']);
 
 const storedTerminalSchema = z.discriminatedUnion('status', [
@@ -222,6 +222,11 @@ const stopFromTombstone = (item: z.output<typeof tombstoneItemSchema>): CancelRe
 
 /** A slot taken by a parallel registration: look again after a short jittered wait. */
 const slotRetry = { baseDelayMs: 10, maxDelayMs: 160 } as const;
+
+/** Whether a slot's stream is of the room, the session, or (account deletion) any of the user's. */
+const slotInScope = (slot: { room_id?: string; session_id?: string }, scope: StreamScope): boolean =>
+  'allOfUser' in scope ||
+  ('roomId' in scope ? slot.room_id === scope.roomId : slot.session_id === scope.sessionId);
 
 export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOptions): ActiveStreams {
   const { client, tableName: TableName, clock } = options;
@@ -744,9 +749,13 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
     },
 
     async cancelStreams(userId: string, scope: StreamScope): Promise<string[]> {
-      const reason: CancelReason = 'roomId' in scope ? 'room' : 'session';
+      const reason: CancelReason = 'roomId' in scope ? 'room' : 'sessionId' in scope ? 'session' : 'account';
       const targets = (await liveStreams(userId)).filter((stream) =>
-        'roomId' in scope ? stream.roomId === scope.roomId : stream.sessionId === scope.sessionId,
+        'roomId' in scope
+          ? stream.roomId === scope.roomId
+          : 'sessionId' in scope
+            ? stream.sessionId === scope.sessionId
+            : true,
       );
       const flagged = await Promise.all(
         targets.map((stream) => requestCancel(userId, stream.streamId, reason)),
@@ -799,11 +808,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
       const at = now();
       const items = await batchGet(slots.map((slot) => keys.streamSlot(userId, slot)));
       return slotItemsOf(items)
-        .filter(
-          (slot) =>
-            slot.lease_expires_at > at &&
-            ('roomId' in scope ? slot.room_id === scope.roomId : slot.session_id === scope.sessionId),
-        )
+        .filter((slot) => slot.lease_expires_at > at && slotInScope(slot, scope))
         .map((slot) => slot.stream_id);
     },
 
@@ -811,11 +816,7 @@ export function createActiveStreamsRepository(options: ActiveStreamsRepositoryOp
       const at = now();
       const items = await batchGet(slots.map((slot) => keys.streamSlot(userId, slot)));
       return slotItemsOf(items)
-        .filter(
-          (slot) =>
-            slot.lease_expires_at < at &&
-            ('roomId' in scope ? slot.room_id === scope.roomId : slot.session_id === scope.sessionId),
-        )
+        .filter((slot) => slot.lease_expires_at < at && slotInScope(slot, scope))
         .map((slot) => slot.stream_id);
     },
 

@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { ChatContext } from '../domain/chat/ports';
 import { messageItemSchema } from '../schemas/messages';
 import { roomItemSchema } from '../schemas/rooms';
 import { sessionItemSchema } from '../schemas/sessions';
+import { accountItemSchema, hiddenByAccountDeletion } from './account-watermark';
 import { batchGetConsistent } from './batch';
 import { keyPrefixes, keys } from './keys';
 
@@ -26,10 +28,16 @@ export function createChatContextReader(options: ChatContextReaderOptions) {
   async function sessionAndRoom(userId: string, sessionId: string, roomId: string) {
     const sessionKey = keys.session(userId, sessionId);
     const roomKey = keys.room(userId, roomId);
-    const items = await batchGetConsistent(client, TableName, [sessionKey, roomKey]);
+    const accountKey = keys.account(userId);
+    const items = await batchGetConsistent(client, TableName, [sessionKey, roomKey, accountKey]);
     const find = (sk: string) => items.find((item) => item.sk === sk);
-    const session = find(sessionKey.sk);
-    const room = find(roomKey.sk);
+    const account = find(accountKey.sk);
+    // An account deletion hides what it covers at once: the chat sees neither session nor room.
+    const watermark = account ? accountItemSchema.parse(account).data_deleted_at : undefined;
+    const visible = (item: Record<string, unknown> | undefined) =>
+      item && !hiddenByAccountDeletion(z.string().parse(item.created_at), watermark) ? item : undefined;
+    const session = visible(find(sessionKey.sk));
+    const room = visible(find(roomKey.sk));
     return {
       ...(session ? { session: sessionItemSchema.parse(session) } : {}),
       ...(room ? { room: roomItemSchema.parse(room) } : {}),

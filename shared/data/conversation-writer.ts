@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageToRecord, RecordOutcome } from '../domain/chat/ports';
+import { firstReviewAt } from '../domain/rooms/room-policy';
 import { keys, liveRoomCondition } from './keys';
+import { reviewKeys } from './room-repository';
 import { transactWrite } from './transactions';
 
 export interface ConversationWriterOptions {
@@ -37,6 +39,7 @@ export function createConversationWriter(options: ConversationWriterOptions) {
   async function recordMessage(record: MessageToRecord): Promise<RecordOutcome> {
     const { userId, message, activeAt } = record;
     const preview = previewOf(message.content);
+    const review = reviewKeys(userId, message.room_id, firstReviewAt(message.created_at));
     const result = await transactWrite(client, {
       TransactItems: [
         {
@@ -56,7 +59,8 @@ export function createConversationWriter(options: ConversationWriterOptions) {
           Update: {
             TableName,
             Key: keys.room(userId, message.room_id),
-            UpdateExpression: `SET last_activity = :at, gsi1sk = :gsi1sk${
+            // The retention review follows the activity (gsi4 REVIEW#: the room is live, the condition says so).
+            UpdateExpression: `SET last_activity = :at, gsi1sk = :gsi1sk, gsi4pk = :reviewPartition, gsi4sk = :reviewKey${
               preview
                 ? ', last_message_preview = :preview, last_message_at = :at, last_message_agent_type = :agent'
                 : ''
@@ -71,6 +75,8 @@ export function createConversationWriter(options: ConversationWriterOptions) {
             ExpressionAttributeValues: {
               ':at': message.created_at,
               ':gsi1sk': keys.roomListSortKey(message.created_at, message.room_id),
+              ':reviewPartition': review.gsi4pk,
+              ':reviewKey': review.gsi4sk,
               ':one': 1,
               ':false': false,
               ':null': 'NULL',
@@ -96,11 +102,26 @@ export function createConversationWriter(options: ConversationWriterOptions) {
             },
           },
         },
+        {
+          // An account deletion at or after the request's arrival: the room is being purged in the
+          // background, so nothing may be added to it (it would outlive the purge).
+          ConditionCheck: {
+            TableName,
+            Key: keys.account(userId),
+            ConditionExpression: 'attribute_not_exists(data_deleted_at) OR data_deleted_at < :requestedAt',
+            ExpressionAttributeValues: { ':requestedAt': record.requestedAt },
+          },
+        },
       ],
     });
     if (result.committed) return 'recorded';
-    const [messageReason, roomReason, sessionReason] = result.reasons;
-    if (roomReason === 'ConditionalCheckFailed' || sessionReason === 'ConditionalCheckFailed') return 'gone';
+    const [messageReason, roomReason, sessionReason, accountReason] = result.reasons;
+    if (
+      roomReason === 'ConditionalCheckFailed' ||
+      sessionReason === 'ConditionalCheckFailed' ||
+      accountReason === 'ConditionalCheckFailed'
+    )
+      return 'gone';
     if (messageReason === 'ConditionalCheckFailed') return 'recorded';
     throw new Error(`Message transaction cancelled: ${result.reasons.join(',')}`);
   }

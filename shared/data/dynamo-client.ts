@@ -47,7 +47,9 @@ export function getDocumentClient(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-function boundTable(envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME'): string {
+function boundTable(
+  envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME' | 'AUDIT_TABLE_NAME',
+): string {
   const name = getConfig()[envVar];
   if (!name) throw new ConfigError(`${envVar} is not set: this function has no access to that table.`);
   return name;
@@ -63,5 +65,8 @@ export const tableNames = {
   },
   get connections(): string {
     return boundTable('CONNECTIONS_TABLE_NAME');
+  },
+  get audit(): string {
+    return boundTable('AUDIT_TABLE_NAME');
   },
 };

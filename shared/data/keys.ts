@@ -51,6 +51,27 @@ export const keys = {
   purgePartition: (shard: number) => `PURGE#${shard}`,
   purgeShardOf: (roomId: string) => hashOf(roomId) % purgeShards,
   purgeSortKey: (purgeAfter: string, userId: string, roomId: string) => `${purgeAfter}#${userId}#${roomId}`,
+  /**
+   * The same sparse index (gsi4), other partitions: live rooms by the time their retention is
+   * next reviewed, sharded like the purge (a room is live or soft-deleted, never both, so it
+   * sits in one family at a time).
+   */
+  reviewPartition: (shard: number) => `REVIEW#${shard}`,
+  reviewSortKey: (reviewAt: string, userId: string, roomId: string) => `${reviewAt}#${userId}#${roomId}`,
+  /** The user's settings (retention). */
+  settings: (userId: string) => ({ pk: `USER#${userId}`, sk: 'SETTINGS' }),
+  /**
+   * The account's data-deletion watermark: everything of the user created at or before
+   * `data_deleted_at` is hidden from every read (as clear-history hides messages).
+   */
+  account: (userId: string) => ({ pk: `USER#${userId}`, sk: 'ACCOUNT' }),
+  /** A background job that physically deletes what an account deletion hid (picked up from the table's stream). */
+  accountDeletionJob: (userId: string, jobId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `ACCOUNT_DELETION#${jobId}`,
+  }),
+  /** The partition of every item of the user in a table with owner-first keys. */
+  userPartition: (userId: string) => `USER#${userId}`,
 
   // ActiveStreams table
   stream: (userId: string, streamId: string) => ({ pk: `USER#${userId}`, sk: `STREAM#${streamId}` }),
@@ -94,6 +115,12 @@ export const keys = {
   /** `<lease_expires_at, 13 digits>#<sub>#<stream_id>` (a sub never holds `#`). */
   runningSortKey: (leaseExpiresAt: number, userId: string, streamId: string) =>
     `${String(leaseExpiresAt).padStart(13, '0')}#${userId}#${streamId}`,
+
+  // Audit table
+  auditEvent: (userId: string, at: string, eventId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `EVENT#${at}#${eventId}`,
+  }),
 } as const;
 
 /** How many partitions the running-streams index is spread over (raising it is safe; lowering strands streams until their TTL). */
@@ -107,6 +134,8 @@ export const keyPrefixes = {
   session: 'SESSION#',
   message: 'MSG#',
   historyClearJob: 'HISTORY_CLEAR#',
+  accountDeletionJob: 'ACCOUNT_DELETION#',
+  auditEvent: 'EVENT#',
   stream: 'STREAM#',
   slot: 'SLOT#',
   chatRequest: 'REQUEST#',

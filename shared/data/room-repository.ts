@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -15,7 +16,9 @@ import type {
   RoomListPosition,
   RoomRepository,
 } from '../domain/rooms/ports';
+import { firstReviewAt } from '../domain/rooms/room-policy';
 import { type RoomRecord, type RoomSortField, roomItemSchema } from '../schemas/rooms';
+import { accountItemSchema, hiddenByAccountDeletion } from './account-watermark';
 import { keys, liveRoomCondition, purgeShards } from './keys';
 import { conditionFailed, transactWrite } from './transactions';
 
@@ -54,6 +57,17 @@ function listKeys(room: RoomRecord) {
     gsi2sk: keys.roomListSortKey(room.created_at, room.room_id),
     gsi3pk: partition,
     gsi3sk: keys.roomNameSortKey(foldName(room.room_name), room.room_id),
+  };
+}
+
+/**
+ * A live room's place in the retention review (gsi4 `REVIEW#<shard>`): a soft delete replaces
+ * it with the purge keys, a restore puts it back.
+ */
+export function reviewKeys(userId: string, roomId: string, reviewAt: string) {
+  return {
+    gsi4pk: keys.reviewPartition(keys.purgeShardOf(roomId)),
+    gsi4sk: keys.reviewSortKey(reviewAt, userId, roomId),
   };
 }
 
@@ -109,6 +123,7 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
               entity: 'ROOM',
               ...roomAttributes(room),
               ...listKeys(room),
+              ...reviewKeys(userId, room.room_id, firstReviewAt(room.last_activity)),
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -153,11 +168,33 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
     return { kind: 'contention' };
   }
 
+  /** The room and the account's deletion watermark in one round trip: a room the watermark covers is gone. */
   async function find(userId: string, roomId: string): Promise<RoomRecord | undefined> {
+    const roomKey = keys.room(userId, roomId);
+    const accountKey = keys.account(userId);
+    const items: Record<string, unknown>[] = [];
+    let pending: Record<string, unknown>[] = [roomKey, accountKey];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      const result = await client.send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      items.push(...(result.Responses?.[TableName] ?? []));
+      pending = result.UnprocessedKeys?.[TableName]?.Keys ?? [];
+    }
+    const roomItem = items.find((item) => item.sk === roomKey.sk);
+    const accountItem = items.find((item) => item.sk === accountKey.sk);
+    if (!roomItem) return undefined;
+    const room = roomItemSchema.parse(roomItem);
+    const watermark = accountItem ? accountItemSchema.parse(accountItem).data_deleted_at : undefined;
+    return hiddenByAccountDeletion(room.created_at, watermark) ? undefined : room;
+  }
+
+  async function deletionWatermark(userId: string): Promise<string | undefined> {
     const { Item } = await client.send(
-      new GetCommand({ TableName, Key: keys.room(userId, roomId), ConsistentRead: true }),
+      new GetCommand({ TableName, Key: keys.account(userId), ConsistentRead: true }),
     );
-    return Item ? roomItemSchema.parse(Item) : undefined;
+    return Item ? accountItemSchema.parse(Item).data_deleted_at : undefined;
   }
 
   async function countLive(userId: string): Promise<number> {
@@ -178,6 +215,8 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
     // One more than the page: whether it exists is whether there is a next page.
     const wanted = page.offset + page.limit + 1;
     const items: Record<string, unknown>[] = [];
+    // Read beside the listing (no round trip of its own): rooms an account deletion hid are left out.
+    const watermark = deletionWatermark(userId);
     let startKey: Record<string, unknown> | undefined = page.after
       ? {
           ...keys.room(userId, page.after.room_id),
@@ -202,6 +241,14 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
       startKey = result.LastEvaluatedKey;
     } while (startKey && items.length < wanted);
 
+    const hiddenUpTo = await watermark;
+    if (hiddenUpTo !== undefined) {
+      const visible = items.filter(
+        (item) => !hiddenByAccountDeletion(z.string().parse(item.created_at), hiddenUpTo),
+      );
+      items.length = 0;
+      items.push(...visible);
+    }
     const pageItems = items.slice(page.offset, page.offset + page.limit);
     const last = pageItems.at(-1);
     const hasMore = items.length > page.offset + page.limit;
@@ -244,6 +291,7 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
 
   const softDelete: RoomRepository['softDelete'] = async (userId, roomId, at) => {
     const deletedAt = at.deletedAt.toISOString();
+    const unchangedSince = at.ifLastActivity === undefined ? '' : ' AND last_activity = :seenActivity';
     const purgeAfter = at.purgeAfter.toISOString();
     const result = await transactWrite(client, {
       TransactItems: [
@@ -255,10 +303,11 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
               'SET is_deleted = :true, deleted_at = :deletedAt, purge_after = :purgeAfter, sessions_ended_at = :deletedAt, ' +
               'gsi4pk = :purgePartition, gsi4sk = :purgeKey ' +
               'REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk',
-            ConditionExpression: liveRoomCondition,
+            ConditionExpression: `${liveRoomCondition}${unchangedSince}`,
             ExpressionAttributeValues: {
               ':true': true,
               ':false': false,
+              ...(at.ifLastActivity === undefined ? {} : { ':seenActivity': at.ifLastActivity }),
               ':deletedAt': deletedAt,
               ':purgeAfter': purgeAfter,
               ':purgePartition': keys.purgePartition(keys.purgeShardOf(roomId)),
@@ -289,6 +338,7 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
     limits: { readonly now: Date; readonly maxLiveRooms: number },
   ): Promise<RestoreOutcome> {
     const live = listKeys(room);
+    const review = reviewKeys(userId, room.room_id, firstReviewAt(limits.now.toISOString()));
     const result = await transactWrite(client, {
       TransactItems: [
         {
@@ -296,8 +346,9 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
             TableName,
             Key: keys.room(userId, room.room_id),
             UpdateExpression:
-              'SET is_deleted = :false, gsi1pk = :g1pk, gsi1sk = :g1sk, gsi2pk = :g2pk, gsi2sk = :g2sk, gsi3pk = :g3pk, gsi3sk = :g3sk ' +
-              'REMOVE deleted_at, purge_after, gsi4pk, gsi4sk',
+              'SET is_deleted = :false, gsi1pk = :g1pk, gsi1sk = :g1sk, gsi2pk = :g2pk, gsi2sk = :g2sk, gsi3pk = :g3pk, gsi3sk = :g3sk, ' +
+              'gsi4pk = :reviewPartition, gsi4sk = :reviewKey ' +
+              'REMOVE deleted_at, purge_after',
             ConditionExpression: 'is_deleted = :true AND purge_after > :now',
             ExpressionAttributeValues: {
               ':true': true,
@@ -309,6 +360,9 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
               ':g2sk': live.gsi2sk,
               ':g3pk': live.gsi3pk,
               ':g3sk': live.gsi3sk,
+              // Restored now: its retention is reviewed as if it had just been active.
+              ':reviewPartition': review.gsi4pk,
+              ':reviewKey': review.gsi4sk,
             },
           },
         },

@@ -22,7 +22,7 @@ export interface TableDefinition {
   /** Stable CDK construct id: never rename it, CloudFormation would replace the table. */
   readonly constructId: string;
   /** The env var that carries the table's name to the handlers. */
-  readonly envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME';
+  readonly envVar: 'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME' | 'AUDIT_TABLE_NAME';
   /** Table name in DynamoDB Local (on AWS, CloudFormation names it). */
   readonly localName: string;
   readonly partitionKey: KeyAttribute;
@@ -67,7 +67,7 @@ export const chatTable: TableDefinition = {
       partitionKey: { name: 'gsi4pk', type: 'S' },
       sortKey: { name: 'gsi4sk', type: 'S' },
       purpose:
-        'soft-deleted rooms by purge time, for the purge job (sparse: only soft-deleted rooms carry gsi4 keys; sharded PURGE#<n>)',
+        'rooms waiting for a background job, sharded by room id: soft-deleted rooms by purge time (PURGE#<n>) and live rooms by their next retention review (REVIEW#<n>); sparse',
     },
   ],
   timeToLiveAttribute: 'ttl',
@@ -110,4 +110,20 @@ export const connectionsTable: TableDefinition = {
   timeToLiveAttribute: 'ttl',
 };
 
-export const tableDefinitions = [chatTable, streamsTable, connectionsTable] as const;
+/**
+ * The audit trail (HIPAA audit controls): one event per request that reads or changes a user's
+ * data. Append-only: functions get PutItem (and ConditionCheckItem) on it, never Update or
+ * Delete; the listing route may also Query. Owner-first keys (`USER#<sub>` / `EVENT#<at>#<id>`),
+ * TTL at the configured retention (6 years by default). No stream: nothing reacts to it.
+ */
+export const auditTable: TableDefinition = {
+  constructId: 'AuditTable',
+  envVar: 'AUDIT_TABLE_NAME',
+  localName: 'careguide-audit',
+  partitionKey: pk,
+  sortKey: sk,
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'ttl',
+};
+
+export const tableDefinitions = [chatTable, streamsTable, connectionsTable, auditTable] as const;

@@ -4,6 +4,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { withPendingAudit } from './audit-context';
 import { type RetryPolicy, retry } from './retry';
 
 /** How a TransactWriteItems call ended: committed, or cancelled with one reason code per item. */
@@ -19,15 +20,21 @@ const conflictRetry: RetryPolicy = { maxAttempts: 8, baseDelayMs: 15, maxDelayMs
  * concurrent transactions on the same items (`TransactionConflict`), which the SDK does not
  * retry by itself: 60 parallel creates by one user all touch the user's counter item. A
  * cancellation for a failed condition is returned to the caller with each item's reason.
+ *
+ * The request's pending audit event, if any, rides along as the last item
+ * (shared/data/audit-context.ts): item indexes the caller checks are unchanged.
  */
 export async function transactWrite(
   client: DynamoDBDocumentClient,
   input: TransactWriteCommandInput,
 ): Promise<TransactionResult> {
+  const audited = withPendingAudit(input.TransactItems ?? []);
+  const request = { ...input, TransactItems: [...audited.items] } as TransactWriteCommandInput;
   return retry(
     async (): Promise<TransactionResult> => {
       try {
-        await client.send(new TransactWriteCommand(input));
+        await client.send(new TransactWriteCommand(request));
+        audited.commit();
         return { committed: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;

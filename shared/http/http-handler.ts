@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { getConfig } from '../config/config';
 import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
+import { auditedWork } from './audit';
 import {
   authorizerSubject,
   errorEnvelope,
@@ -12,7 +13,11 @@ import {
   pipelineStart,
   requestValidation,
 } from './middlewares';
-import { type HttpResult, jsonResponse } from './responses';
+import { type HttpResult, jsonResponse, rawResponse } from './responses';
+
+/** When API Gateway received the request (the event says), else now. */
+const arrivalOf = (event: APIGatewayProxyEventV2): Date =>
+  new Date(event.requestContext?.timeEpoch ?? Date.now());
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 type RequestPart<
@@ -54,13 +59,19 @@ export function httpHandler<R extends RouteDefinition>(route: R, handle: RouteHa
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const { parsed } = invocationOf(event);
+    const invocation = invocationOf(event);
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-    const result = await handle(
-      { ...parsed, userId: parsed?.sub, requestId, event } as unknown as HttpRequest<R>,
-      context,
+    const result = await auditedWork(
+      route,
+      event,
+      invocation,
+      { requestId, at: arrivalOf(event), maxBodyBytes: MAX_REQUEST_BODY_BYTES },
+      (parsed) =>
+        handle({ ...parsed, userId: parsed.sub, requestId, event } as unknown as HttpRequest<R>, context),
     );
-    return jsonResponse(result.status, { data: result.data }, result.headers);
+    return 'raw' in result && result.raw
+      ? rawResponse(result.status, result.raw, result.headers)
+      : jsonResponse(result.status, { data: result.data }, result.headers);
   };
 
   return middy(core)

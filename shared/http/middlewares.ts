@@ -107,12 +107,17 @@ export const authorizerSubject = (): MiddlewareObj<APIGatewayProxyEventV2, unkno
   },
 });
 
-/** Body limit, JSON, zod validation of every part, the `user_id` rule: `invocationOf(event).parsed`. */
+/**
+ * Body limit, JSON, zod validation of every part, the `user_id` rule: `invocationOf(event).parsed`
+ * (unaudited routes; audited ones validate in `auditedWork`).
+ */
 export const requestValidation = (
   route: RouteDefinition,
   options: { readonly maxBodyBytes: number },
 ): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, Context> => ({
   before: ({ event }) => {
+    // An audited route validates inside its audit event (`auditedWork`, ./audit.ts): a 400 is audited too.
+    if (route.audit) return;
     const invocation = invocationOf(event);
     invocation.parsed = parseRequest(route, event, {
       maxBodyBytes: options.maxBodyBytes,

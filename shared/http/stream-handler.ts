@@ -9,6 +9,7 @@ import type { Clock } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { logger } from '../observability/powertools';
 import type { RouteDefinition } from '../routes/route-definition';
+import { auditedWork } from './audit';
 import { errorEnvelope, invocationOf, pipelineStart, requestValidation, setSubject } from './middlewares';
 import { headerValue } from './request-parser';
 import { encodeServerSentEvent } from './sse';
@@ -42,14 +43,25 @@ export interface ServerSentEvent {
   readonly event: unknown;
 }
 
-/** What a stream route hands back once its pre-checks passed: the events, as SSE `id:` + `data:` lines. */
+/**
+ * What a stream route hands back once its pre-checks passed: the events, as SSE `id:` + `data:`
+ * lines — or, for a `download` body, the body's text in chunks.
+ */
 export type StreamRouteHandler<R extends RouteDefinition> = (
   request: StreamRequest<R>,
-) => Promise<AsyncIterable<ServerSentEvent>>;
+) => Promise<AsyncIterable<ServerSentEvent> | AsyncIterable<string>>;
 
 export interface StreamHandlerOptions {
   readonly verifier: TokenVerifier;
   readonly clock: Clock;
+  /**
+   * `events` (default): each value the route yields is one server-sent event (`id:` + `data:`).
+   * `download`: the route yields the body's text in chunks, sent as they come with these
+   * headers (content type, `Content-Disposition`): a body of any size in flat memory.
+   */
+  readonly body?:
+    | { readonly kind: 'events' }
+    | { readonly kind: 'download'; readonly headers: Record<string, string> };
 }
 
 export const eventStreamHeaders: Readonly<Record<string, string>> = {
@@ -111,6 +123,10 @@ const pathParameters = (
   },
 });
 
+async function* textChunks(chunks: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield String(chunk);
+}
+
 /** The bearer token, verified here (401 in the envelope, with `WWW-Authenticate: Bearer`). */
 const bearerAuthentication = (
   verifier: TokenVerifier,
@@ -146,22 +162,40 @@ export function streamHandler<R extends RouteDefinition>(
     event: APIGatewayProxyEventV2,
     context: Context,
   ): Promise<{ statusCode: number; headers: Record<string, string>; body: Readable }> => {
-    const { log, parsed, sub, startedAt, receivedAt } = invocationOf(event);
-    const events = await handle({
-      body: parsed?.body as StreamRequest<R>['body'],
-      params: parsed?.params as StreamRequest<R>['params'],
-      query: parsed?.query as StreamRequest<R>['query'],
-      headers: parsed?.headers as StreamRequest<R>['headers'],
-      userId: sub as string,
-      receivedAt: receivedAt ?? options.clock.now(),
-      context,
-      log,
-    });
+    const invocation = invocationOf(event);
+    const { log, sub, startedAt } = invocation;
+    const receivedAt = invocation.receivedAt ?? options.clock.now();
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    const events = await auditedWork(
+      route,
+      event,
+      invocation,
+      { requestId, at: receivedAt, maxBodyBytes: MAX_REQUEST_BODY_BYTES },
+      (parsed) =>
+        handle({
+          body: parsed.body as StreamRequest<R>['body'],
+          params: parsed.params as StreamRequest<R>['params'],
+          query: parsed.query as StreamRequest<R>['query'],
+          headers: parsed.headers as StreamRequest<R>['headers'],
+          userId: sub as string,
+          receivedAt,
+          context,
+          log,
+        }),
+    );
     log.info('Stream accepted', { duration_ms: Math.round((performance.now() - startedAt) * 100) / 100 });
+    const body = options.body ?? { kind: 'events' };
+    if (body.kind === 'download') {
+      return {
+        statusCode: 200,
+        headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...body.headers },
+        body: Readable.from(textChunks(events as AsyncIterable<string>)),
+      };
+    }
     return {
       statusCode: 200,
       headers: { ...eventStreamHeaders },
-      body: Readable.from(serverSentEvents(events)),
+      body: Readable.from(serverSentEvents(events as AsyncIterable<ServerSentEvent>)),
     };
   };
 

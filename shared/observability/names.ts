@@ -21,6 +21,7 @@ export const appMetricNames = [
   'StreamWriteUnits',
   'RoomCreated',
   'RoomsPurged',
+  'RoomsExpired',
   /** With an `error_type` dimension, in a metric of its own. */
   'Errors',
 ] as const;

@@ -41,7 +41,8 @@ export const chatRoutes = {
       'CONFLICT',
       'STREAM_LIMIT_REACHED',
     ],
-    access: { chatTable: 'RW', streamsTable: 'RW', invokeModel: true },
+    access: { chatTable: 'RW', streamsTable: 'RW', invokeModel: true, auditTable: 'APPEND' },
+    audit: { action: 'message.send', mode: 'parallel' },
   }),
   stopStream: defineRoute({
     id: 'stopStream',
@@ -56,7 +57,8 @@ export const chatRoutes = {
     request: { params: stopStreamParamsSchema, body: stopStreamRequestSchema },
     responses: { 200: { description: 'What was stopped', schema: dataEnvelope(stopStreamResultSchema) } },
     errors: [...bodyErrorCodes, 'SESSION_NOT_FOUND', 'STREAM_NOT_FOUND'],
-    access: { chatTable: 'RO', streamsTable: 'RW' },
+    access: { chatTable: 'RO', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'stream.stop', mode: 'parallel' },
   }),
   getStream: defineRoute({
     id: 'getStream',
@@ -72,7 +74,8 @@ export const chatRoutes = {
     responses: { 200: { description: 'The stream', schema: dataEnvelope(streamViewSchema) } },
     errors: [...requestErrorCodes, 'STREAM_NOT_FOUND'],
     // RW: a stream whose process died is finished from its log (answer stored, slot freed) on read.
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'stream.read', mode: 'parallel' },
   }),
   streamEvents: defineRoute({
     id: 'streamEvents',
@@ -98,6 +101,7 @@ export const chatRoutes = {
       },
     },
     errors: [...requestErrorCodes, 'UNAUTHORIZED', 'STREAM_NOT_FOUND', 'STREAM_GONE'],
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'stream.resume', mode: 'parallel' },
   }),
 } as const;

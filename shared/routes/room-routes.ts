@@ -44,7 +44,8 @@ export const roomRoutes = {
       },
     },
     errors: [...bodyErrorCodes, 'ROOM_LIMIT_REACHED', 'RATE_LIMITED', 'IDEMPOTENCY_CONFLICT', 'CONFLICT'],
-    access: { chatTable: 'RW' },
+    access: { chatTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'room.create', mode: 'transaction' },
   }),
   listRooms: defineRoute({
     id: 'listRooms',
@@ -59,7 +60,8 @@ export const roomRoutes = {
     request: { query: listRoomsQuerySchema },
     responses: { 200: listResponse },
     errors: requestErrorCodes,
-    access: { chatTable: 'RO' },
+    access: { chatTable: 'RO', auditTable: 'APPEND' },
+    audit: { action: 'room.list', mode: 'parallel' },
   }),
   listChatRooms: defineRoute({
     id: 'listChatRooms',
@@ -82,7 +84,8 @@ export const roomRoutes = {
       },
     },
     errors: requestErrorCodes,
-    access: { chatTable: 'RO' },
+    access: { chatTable: 'RO', auditTable: 'APPEND' },
+    audit: { action: 'room.list', mode: 'parallel' },
   }),
   getRoom: defineRoute({
     id: 'getRoom',
@@ -96,7 +99,8 @@ export const roomRoutes = {
     request: { params: roomParamsSchema },
     responses: { 200: { description: 'The room', schema: dataEnvelope(roomSchema) } },
     errors: [...requestErrorCodes, 'ROOM_NOT_FOUND'],
-    access: { chatTable: 'RO' },
+    access: { chatTable: 'RO', auditTable: 'APPEND' },
+    audit: { action: 'room.read', mode: 'parallel' },
   }),
   updateRoom: defineRoute({
     id: 'updateRoom',
@@ -110,7 +114,8 @@ export const roomRoutes = {
     request: { params: roomParamsSchema, body: updateRoomBodySchema },
     responses: { 200: { description: 'The updated room', schema: dataEnvelope(roomSchema) } },
     errors: [...bodyErrorCodes, 'ROOM_NOT_FOUND'],
-    access: { chatTable: 'RW' },
+    access: { chatTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'room.update', mode: 'parallel' },
   }),
   deleteRoom: defineRoute({
     id: 'deleteRoom',
@@ -125,7 +130,8 @@ export const roomRoutes = {
     request: { params: roomParamsSchema },
     responses: { 200: { description: 'Deleted', schema: dataEnvelope(deletedRoomSchema) } },
     errors: [...requestErrorCodes, 'ROOM_NOT_FOUND', 'CONFLICT'],
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'room.delete', mode: 'transaction' },
   }),
   restoreRoom: defineRoute({
     id: 'restoreRoom',
@@ -140,7 +146,8 @@ export const roomRoutes = {
     request: { params: roomParamsSchema },
     responses: { 200: { description: 'The room, live again', schema: dataEnvelope(roomSchema) } },
     errors: [...requestErrorCodes, 'ROOM_NOT_FOUND', 'ROOM_LIMIT_REACHED', 'CONFLICT'],
-    access: { chatTable: 'RW' },
+    access: { chatTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'room.restore', mode: 'transaction' },
   }),
   getRoomHistory: defineRoute({
     id: 'getRoomHistory',
@@ -155,6 +162,7 @@ export const roomRoutes = {
     responses: { 200: { description: 'A page of messages', schema: dataEnvelope(roomHistorySchema) } },
     errors: [...requestErrorCodes, 'ROOM_NOT_FOUND'],
     // RW on both: a stream of the room whose process died is finished from its log first.
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'history.read', mode: 'parallel' },
   }),
 } as const;

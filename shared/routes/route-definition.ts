@@ -1,8 +1,25 @@
 import type { z } from 'zod';
+import type { AuditAction } from '../schemas/account';
 import type { ErrorCode } from '../schemas/error-codes';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type TableAccess = 'RO' | 'RW';
+/**
+ * The audit table is append-only: `APPEND` is PutItem (and ConditionCheckItem) only;
+ * `READ_APPEND` adds the reads of the listing. Nothing may update or delete an event.
+ */
+export type AuditTableAccess = 'APPEND' | 'READ_APPEND';
+
+/**
+ * How a route's audit event is written without a round trip of its own:
+ * - `transaction`: it joins the request's first write transaction (stored iff the change commits);
+ * - `parallel`: it is put while the request's reads run (reads, and writes that are one item).
+ * Either way a request that fails records its outcome (shared/http/audit.ts).
+ */
+export interface RouteAudit {
+  readonly action: AuditAction;
+  readonly mode: 'transaction' | 'parallel';
+}
 
 export interface RouteResponse {
   readonly description: string;
@@ -50,8 +67,11 @@ export interface RouteDefinition {
     readonly streamsTable?: TableAccess;
     /** WebSocket connections (the realtime functions; no HTTP route needs them today). */
     readonly connectionsTable?: TableAccess;
+    readonly auditTable?: AuditTableAccess;
     readonly invokeModel?: boolean;
   };
+  /** One append-only audit event per request (DESIGN "Your data"); the route needs `access.auditTable`. */
+  readonly audit?: RouteAudit;
 }
 
 /** Declares a route with its types checked, keeping the literal types of the schemas. */

@@ -25,7 +25,8 @@ export const sessionRoutes = {
     request: { body: createSessionBodySchema },
     responses: { 201: { description: 'The session', schema: dataEnvelope(sessionSchema) } },
     errors: [...bodyErrorCodes, 'ROOM_NOT_FOUND'],
-    access: { chatTable: 'RW' },
+    access: { chatTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'session.create', mode: 'transaction' },
   }),
   getSession: defineRoute({
     id: 'getSession',
@@ -40,7 +41,8 @@ export const sessionRoutes = {
     responses: { 200: { description: 'The session', schema: dataEnvelope(sessionSchema) } },
     errors: [...requestErrorCodes, 'SESSION_NOT_FOUND', 'SESSION_EXPIRED'],
     // RW on both: a stream of the session whose process died is finished from its log first.
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'session.read', mode: 'parallel' },
   }),
   resetSession: defineRoute({
     id: 'resetSession',
@@ -55,7 +57,8 @@ export const sessionRoutes = {
     request: { params: sessionParamsSchema, body: resetSessionBodySchema },
     responses: { 200: { description: 'The agents reset', schema: dataEnvelope(resetSessionResultSchema) } },
     errors: [...bodyErrorCodes, 'SESSION_NOT_FOUND', 'SESSION_EXPIRED', 'CONFLICT'],
-    access: { chatTable: 'RW' },
+    access: { chatTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'session.reset', mode: 'parallel' },
   }),
   clearSessionHistory: defineRoute({
     id: 'clearSessionHistory',
@@ -70,7 +73,8 @@ export const sessionRoutes = {
     request: { params: sessionParamsSchema, query: clearHistoryQuerySchema, body: clearHistoryBodySchema },
     responses: { 200: { description: 'Cleared', schema: dataEnvelope(clearHistoryResultSchema) } },
     errors: [...bodyErrorCodes, 'SESSION_NOT_FOUND', 'SESSION_EXPIRED', 'CONFLICT'],
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'history.clear', mode: 'transaction' },
   }),
   deleteSession: defineRoute({
     id: 'deleteSession',
@@ -84,6 +88,7 @@ export const sessionRoutes = {
     request: { params: sessionParamsSchema },
     responses: { 200: { description: 'Deleted', schema: dataEnvelope(deletedSessionSchema) } },
     errors: [...requestErrorCodes, 'SESSION_NOT_FOUND'],
-    access: { chatTable: 'RW', streamsTable: 'RW' },
+    access: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+    audit: { action: 'session.delete', mode: 'parallel' },
   }),
 } as const;

@@ -56,7 +56,9 @@ async function createRoom(page: Page, name: string) {
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
 }
 
-const answer = (page: Page) => page.locator('.message.assistant .content').last();
+/** The conversation: a question's text is also its room's preview in the room list. */
+const messages = (page: Page) => page.getByRole('log', { name: 'Messages' });
+const answer = (page: Page) => messages(page).locator('.message.assistant .content').last();
 const answerLength = async (page: Page) => (await answer(page).textContent())?.length ?? 0;
 
 describe('the web app, live', () => {
@@ -71,7 +73,7 @@ describe('the web app, live', () => {
     const beforeReload = (await answer(page).textContent()) ?? '';
 
     await page.reload();
-    await page.getByText('A long answer, please').waitFor();
+    await messages(page).getByText('A long answer, please').waitFor();
     await expect.poll(() => answerLength(page)).toBeGreaterThan(beforeReload.length + 10);
     const afterReload = (await answer(page).textContent()) ?? '';
     expect(afterReload.startsWith(beforeReload)).toBe(true);
@@ -109,11 +111,19 @@ describe('the web app, live', () => {
     await first.getByRole('textbox', { name: 'Message' }).fill('Seen from tab two?');
     await first.getByRole('button', { name: 'Send' }).click();
 
-    await second.getByText('Seen from tab two?').waitFor();
+    await messages(second).getByText('Seen from tab two?').waitFor();
     await expect.poll(() => answerLength(second)).toBeGreaterThan(20);
     await second.getByRole('button', { name: 'Stop' }).click();
     await first.getByText('Stopped', { exact: true }).waitFor();
     await second.getByText('Stopped', { exact: true }).waitFor();
     expect(await answer(second).textContent()).toBe(await answer(first).textContent());
+    // The question and its answer, in that order and once each, in both tabs (the role is the
+    // second class: `message user`, `message assistant`, maybe still `streaming` after it).
+    for (const page of [first, second]) {
+      const shown = await messages(page)
+        .locator('.message')
+        .evaluateAll((items) => items.map((item) => item.getAttribute('class')?.split(' ')[1]));
+      expect(shown).toEqual(['user', 'assistant']);
+    }
   });
 });

@@ -12,5 +12,5 @@ expectTypeOf<'COGNITO_POOL'>().not.toExtend<FunctionEnvName>();
 // Reserved by Lambda: setting it fails deployment.
 expectTypeOf<'AWS_REGION'>().not.toExtend<FunctionEnvName>();
 expectTypeOf<Parameters<ApiFunction['bindTable']>[2]>().toEqualTypeOf<
-  'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME'
+  'CHAT_TABLE_NAME' | 'STREAMS_TABLE_NAME' | 'CONNECTIONS_TABLE_NAME' | 'AUDIT_TABLE_NAME'
 >();

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { accessTables } from '../../infra/constructs/function-access';
-import { chatTable, streamsTable, tableDefinitions } from '../../shared/data/table-definitions';
+import { auditTable, chatTable, streamsTable, tableDefinitions } from '../../shared/data/table-definitions';
 import { deployedRoutes, routeTable } from '../../shared/routes/route-table';
 import {
   actionsOf,
@@ -206,8 +206,18 @@ describe('each route function', () => {
         JSON.stringify(statement.Resource).includes(`"${tableId}"`),
       );
       const actions = onTable.flatMap(actionsOf);
+      if (definition === auditTable) {
+        // Append-only: PutItem and ConditionCheckItem, Query for the listing; never a change or delete.
+        const expected = {
+          APPEND: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+          READ_APPEND: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        };
+        const audit = route.access.auditTable;
+        expect([...new Set(actions)].sort()).toEqual(audit ? expected[audit] : []);
+        continue;
+      }
       const accessKey = Object.entries(accessTables).find(([, table]) => table === definition)?.[0];
-      const access = route.access[accessKey as keyof typeof accessTables];
+      const access = route.access[accessKey as Exclude<keyof typeof accessTables, 'auditTable'>];
       if (!access) {
         expect(onTable).toEqual([]);
         continue;

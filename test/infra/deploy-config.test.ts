@@ -48,6 +48,17 @@ describe('deploy configuration', () => {
     });
   });
 
+  it('keeps audit events 6 years and inactive rooms 30 days by default; both come from context', () => {
+    expect(parseDeployConfig({})).toMatchObject({ auditRetentionDays: 2190, defaultRetentionDays: 30 });
+    expect(parseDeployConfig({ auditRetentionDays: '3650', defaultRetentionDays: '90' })).toMatchObject({
+      auditRetentionDays: 3650,
+      defaultRetentionDays: 90,
+    });
+    expect(parseDeployConfig({ defaultRetentionDays: 'off' }).defaultRetentionDays).toBeNull();
+    expect(() => parseDeployConfig({ defaultRetentionDays: '0' })).toThrow(/defaultRetentionDays/);
+    expect(() => parseDeployConfig({ defaultRetentionDays: '3651' })).toThrow(/defaultRetentionDays/);
+  });
+
   it("keeps the stream maximum low enough for its function timeout to fit Lambda's 900 s", () => {
     expect(
       parseDeployConfig({ streamMaxDurationSeconds: 900 - STREAM_TIMEOUT_MARGIN_SECONDS })

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { accessTables } from '../../infra/constructs/function-access';
 import { readDeployConfig } from '../../infra/deploy-config';
 import { type MaintenanceJob, maintenanceJobs } from '../../infra/maintenance-jobs';
 import { fromRepoRoot } from '../../infra/paths';
 import { CareGuideStack } from '../../infra/stacks/careguide-stack';
-import { chatTable, streamsTable } from '../../shared/data/table-definitions';
+import { chatTable, streamsTable, type TableDefinition } from '../../shared/data/table-definitions';
 import {
   actionsOf,
   functionEnvironment,
@@ -31,9 +32,13 @@ const scheduledJobs = maintenanceJobs.filter((job) => job.trigger.kind === 'sche
 const streamJobs = maintenanceJobs.filter((job) => job.trigger.kind === 'table-stream');
 
 describe('the maintenance jobs', () => {
-  it('are the purge of deleted rooms and the lapsed-stream sweep (schedules) and the deletion of cleared history (table stream)', () => {
-    expect(scheduledJobs.map((job) => job.id)).toEqual(['purgeDeletedRooms', 'recoverLapsedStreams']);
-    expect(streamJobs.map((job) => job.id)).toContain('deleteClearedHistory');
+  it('are the purge, the retention and the lapsed-stream sweep (schedules), the deletion of cleared history and of accounts (table stream)', () => {
+    expect(scheduledJobs.map((job) => job.id)).toEqual(
+      expect.arrayContaining(['purgeDeletedRooms', 'applyRetention', 'recoverLapsedStreams']),
+    );
+    expect(streamJobs.map((job) => job.id)).toEqual(
+      expect.arrayContaining(['deleteClearedHistory', 'deleteAccountData']),
+    );
   });
 
   it.each(maintenanceJobs)('$id is deployed, since its handler exists', (job) => {
@@ -59,20 +64,37 @@ describe('the lapsed-stream sweep', () => {
 });
 
 describe.each(maintenanceJobs)('the maintenance job $id', (job) => {
-  it('holds exactly its declared access: the chat table read-write (the sweep also the streams table), and no Bedrock', () => {
+  it('holds exactly its declared access (the audit table append-only), and no Bedrock', () => {
     const { function: fn } = deployedJob(job.id);
     const env = functionEnvironment(template, fn.function);
-    const actions = statementsOfRole(template, logicalIdOf(fn.role)).flatMap(actionsOf);
+    const statements = statementsOfRole(template, logicalIdOf(fn.role));
 
-    const sweep = job.id === 'recoverLapsedStreams';
-    expect(job.access).toEqual(sweep ? { chatTable: 'RW', streamsTable: 'RW' } : { chatTable: 'RW' });
-    expect(env.CHAT_TABLE_NAME).toEqual({ Ref: logicalIdOf(stack.data.tableFor(chatTable)) });
-    expect(env.STREAMS_TABLE_NAME).toEqual(
-      sweep ? { Ref: logicalIdOf(stack.data.tableFor(streamsTable)) } : undefined,
-    );
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:DeleteItem']));
-    expect(actions.filter((action) => action.startsWith('bedrock:'))).toEqual([]);
-    expect(actions).not.toContain('dynamodb:Scan');
+    expect(job.access.chatTable).toBe('RW');
+    for (const [key, definition] of Object.entries(accessTables) as [
+      keyof typeof accessTables,
+      TableDefinition,
+    ][]) {
+      const tableId = logicalIdOf(stack.data.tableFor(definition));
+      const actions = statements
+        .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableId}"`))
+        .flatMap(actionsOf)
+        .filter(
+          (action) => action.startsWith('dynamodb:') && !/Stream|GetRecords|GetShardIterator/.test(action),
+        );
+      const access = job.access[key];
+      if (!access) {
+        expect(env[definition.envVar]).toBeUndefined();
+        expect(actions).toEqual([]);
+      } else if (access === 'APPEND') {
+        expect(env[definition.envVar]).toEqual({ Ref: tableId });
+        expect([...new Set(actions)].sort()).toEqual(['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']);
+      } else {
+        expect(env[definition.envVar]).toEqual({ Ref: tableId });
+        expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:DeleteItem']));
+      }
+      expect(actions).not.toContain('dynamodb:Scan');
+    }
+    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('bedrock:'))).toEqual([]);
   });
 
   it('has the timeout it declares and a log group with retention', () => {
@@ -184,7 +206,11 @@ describe.each(streamJobs)('the table-stream job $id', (job) => {
         dynamodb: { Keys: { sk: { S: [{ prefix: trigger?.sortKeyPrefix }] } } },
       },
     ]);
-    expect(trigger).toMatchObject({ eventNames: ['INSERT'], sortKeyPrefix: 'HISTORY_CLEAR#' });
+    const jobItems: Record<string, string> = {
+      deleteClearedHistory: 'HISTORY_CLEAR#',
+      deleteAccountData: 'ACCOUNT_DELETION#',
+    };
+    expect(trigger).toMatchObject({ eventNames: ['INSERT'], sortKeyPrefix: jobItems[job.id] });
   });
 
   it("may read that one table's stream and send to its queue, nothing broader", () => {

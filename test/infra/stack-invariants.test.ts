@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { auditTable } from '../../shared/data/table-definitions';
 import { deployedRoutes } from '../../shared/routes/route-table';
 import {
   actionsOf,
@@ -47,6 +48,23 @@ describe.each(contexts)('the $stage stack', (context) => {
     for (const permission of resourcesOfType(template, 'AWS::Lambda::Permission')) {
       expect(permission[1].Properties?.Action).toMatch(/^lambda:Invoke(Function|FunctionUrl)$/);
     }
+  });
+
+  it('lets no policy change or delete an audit event: only PutItem, ConditionCheckItem and Query on the audit table', () => {
+    const auditTableId = logicalIdOf(stack.data.tableFor(auditTable));
+    const onAudit = statementsEverywhere(template).filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        String(JSON.stringify(statement.Resource)).includes(`"${auditTableId}"`),
+    );
+
+    expect(onAudit.length).toBeGreaterThan(0);
+    const allowed = new Set(onAudit.flatMap(actionsOf));
+    expect([...allowed].sort()).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
   });
 
   it('denies with a wildcard only to refuse requests without TLS', () => {
@@ -114,6 +132,15 @@ describe.each(contexts)('the $stage stack', (context) => {
           AuthorizerId: { Ref: authorizerId },
         });
       }
+    }
+  });
+
+  it('gives every function the audit and room retention of the deploy configuration (6 years, 30 days)', () => {
+    for (const fn of functions) {
+      expect(functionEnvironment(template, fn.function)).toMatchObject({
+        AUDIT_RETENTION_DAYS: '2190',
+        DEFAULT_RETENTION_DAYS: '30',
+      });
     }
   });
 

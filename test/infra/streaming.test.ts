@@ -5,7 +5,7 @@ import { Auth } from '../../infra/constructs/auth';
 import { Data } from '../../infra/constructs/data';
 import { Streaming } from '../../infra/constructs/streaming';
 import { parseDeployConfig, STREAM_TIMEOUT_MARGIN_SECONDS } from '../../infra/deploy-config';
-import { chatTable, streamsTable } from '../../shared/data/table-definitions';
+import { auditTable, chatTable, connectionsTable, streamsTable } from '../../shared/data/table-definitions';
 import { corsAllowedHeaders, corsExposedHeaders, corsMaxAgeSeconds } from '../../shared/http/cors';
 import { defineRoute } from '../../shared/routes/route-definition';
 import { deployedRoutes } from '../../shared/routes/route-table';
@@ -159,10 +159,17 @@ describe.each(streamRoutes)('the streamed route $method $path', (route) => {
     for (const [key, definition] of [
       ['chatTable', chatTable],
       ['streamsTable', streamsTable],
+      ['connectionsTable', connectionsTable],
+      ['auditTable', auditTable],
     ] as const) {
       const tableId = logicalIdOf(dev.stack.data.tableFor(definition));
       const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-      if (route.access[key]) {
+      if (key === 'auditTable' && route.access[key]) {
+        expect(env[definition.envVar]).toEqual({ Ref: tableId });
+        expect(onTable.flatMap(actionsOf)).toContain('dynamodb:PutItem');
+        for (const change of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
+          expect(onTable.flatMap(actionsOf)).not.toContain(change);
+      } else if (route.access[key]) {
         expect(env[definition.envVar]).toEqual({ Ref: tableId });
         expect(onTable.flatMap(actionsOf)).toContain('dynamodb:GetItem');
         if (route.access[key] === 'RW') expect(onTable.flatMap(actionsOf)).toContain('dynamodb:PutItem');
@@ -176,17 +183,19 @@ describe.each(streamRoutes)('the streamed route $method $path', (route) => {
   it(
     route.access.invokeModel
       ? 'may call only the configured Bedrock model, with ConverseStream'
-      : 'may call no model at all',
+      : 'cannot call Bedrock (its route declares no model)',
     () => {
       const { function: fn } = endpointOf(dev, route.id);
       const bedrock = statementsOfRole(dev.template, logicalIdOf(fn.role)).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('bedrock:')),
       );
+      const environment = functionEnvironment(dev.template, fn.function);
+
       if (!route.access.invokeModel) {
+        // The model id is in every function's environment (the health report names it); no grant.
         expect(bedrock).toEqual([]);
         return;
       }
-
       expect(bedrock).toEqual([
         {
           Effect: 'Allow',
@@ -205,7 +214,7 @@ describe.each(streamRoutes)('the streamed route $method $path', (route) => {
           },
         },
       ]);
-      expect(functionEnvironment(dev.template, fn.function).BEDROCK_MODEL_ID).toBe('amazon.nova-lite-v1:0');
+      expect(environment.BEDROCK_MODEL_ID).toBe('amazon.nova-lite-v1:0');
     },
   );
 
@@ -269,16 +278,20 @@ describe('the Streaming construct', () => {
 });
 
 describe('the stream URL outputs', () => {
-  it('name the chat stream StreamUrl and every other streamed route StreamUrl<RouteId>, each its function URL', () => {
+  it('name the chat stream `StreamUrl` and every other streamed route `StreamUrl<RouteId>`', () => {
     expect(streamRoutes.map((route) => route.id)).toContain('sendChatMessage');
     for (const route of streamRoutes) {
       const url = endpointOf(dev, route.id).url;
-      const output =
+      const outputId =
         route.id === 'sendChatMessage'
           ? 'StreamUrl'
           : `StreamUrl${route.id.charAt(0).toUpperCase()}${route.id.slice(1)}`;
 
-      dev.template.hasOutput(output, { Value: { 'Fn::GetAtt': [logicalIdOf(url), 'FunctionUrl'] } });
+      dev.template.hasOutput(outputId, {
+        Value: { 'Fn::GetAtt': [logicalIdOf(url), 'FunctionUrl'] },
+      });
     }
+    const outputs = Object.keys(dev.template.findOutputs('*'));
+    expect(outputs.filter((id) => id.startsWith('StreamUrl'))).toHaveLength(streamRoutes.length);
   });
 });

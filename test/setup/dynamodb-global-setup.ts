@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { createLocalDynamoDbClient, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { ensureTables, localTableNames } from '../../local/dynamodb-tables';
-import { chatTable, connectionsTable, streamsTable } from '../../shared/data/table-definitions';
+import { auditTable, chatTable, connectionsTable, streamsTable } from '../../shared/data/table-definitions';
 
 type DynamoDbContext = ReturnType<TestProject['getProvidedContext']>['dynamodb'];
 
@@ -47,6 +47,7 @@ async function startForTests(): Promise<{ context: DynamoDbContext; stop: () => 
       { definition: chatTable, name: tables.chat },
       { definition: streamsTable, name: tables.streams },
       { definition: connectionsTable, name: tables.connections },
+      { definition: auditTable, name: tables.audit },
     ]);
   } catch (error) {
     await dynamodb.stop();

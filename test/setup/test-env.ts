@@ -27,6 +27,7 @@ Object.assign(process.env, {
   CHAT_TABLE_NAME: dynamodb?.tables.chat ?? 'unit-chat',
   STREAMS_TABLE_NAME: dynamodb?.tables.streams ?? 'unit-streams',
   CONNECTIONS_TABLE_NAME: dynamodb?.tables.connections ?? 'unit-connections',
+  AUDIT_TABLE_NAME: dynamodb?.tables.audit ?? 'unit-audit',
   ...(dynamodb ? { DYNAMODB_ENDPOINT: dynamodb.endpoint } : {}),
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
@@ -34,6 +35,9 @@ Object.assign(process.env, {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dynamodb: { endpoint: string; tables: { chat: string; streams: string; connections: string } };
+    dynamodb: {
+      endpoint: string;
+      tables: { chat: string; streams: string; connections: string; audit: string };
+    };
   }
 }

@@ -57,11 +57,14 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unkn
 /** Invokes a buffered handler and parses its JSON body. */
 export async function invoke(handler: Handler, input: ApiEventInput = {}) {
   const result = (await handler(apiEvent(input), testContext())) as APIGatewayProxyStructuredResultV2;
+  // Downloads (Markdown) are read from rawBody.
+  const isJson =
+    Boolean(result.body) && /json/.test(String(result.headers?.['content-type'] ?? 'application/json'));
   return {
     status: result.statusCode ?? 200,
     headers: (result.headers ?? {}) as Record<string, string>,
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies.
-    body: (result.body ? JSON.parse(result.body) : undefined) as any,
+    body: (isJson ? JSON.parse(result.body ?? '') : undefined) as any,
     rawBody: result.body ?? '',
   };
 }

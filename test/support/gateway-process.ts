@@ -34,6 +34,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     CHAT_TABLE_NAME: dynamodb.tables.chat,
     STREAMS_TABLE_NAME: dynamodb.tables.streams,
     CONNECTIONS_TABLE_NAME: dynamodb.tables.connections,
+    AUDIT_TABLE_NAME: dynamodb.tables.audit,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     NODE_NO_WARNINGS: '1',
     ...env,

@@ -59,6 +59,8 @@ export interface StreamInvocation {
   status(): number | undefined;
   headers(): Record<string, string>;
   events(): ChatStreamEvent[];
+  /** The body as sent (a download's text). */
+  body(): string;
   /** The JSON body of an error answer. */
   json(): { error: { code: string; message: string; details: { path?: string }[] } };
   /** Waits for the first event that matches (or rejects if the stream ends without it). */
@@ -81,6 +83,7 @@ export function invokeStream(handler: unknown, input: ApiEventInput & { token?: 
     status: () => memory.status,
     headers: () => memory.headers,
     events: () => parseEvents(memory.body),
+    body: () => memory.body,
     json: () => JSON.parse(memory.body),
     waitFor(predicate) {
       return new Promise((resolve, reject) => {

@@ -27,8 +27,8 @@ import type { ActiveAt, SessionPolicy } from '../sessions/session-policy';
 
 // The live-stream registry.
 
-/** Who asked a stream to stop: a user's stop, or the deletion/clearing of its room or session. */
-export type CancelReason = 'stop' | 'room' | 'session';
+/** Who asked a stream to stop: a user's stop, or the deletion/clearing of its room, session or account. */
+export type CancelReason = 'stop' | 'room' | 'session' | 'account';
 
 export interface CancelRequest {
   readonly requestedAt: Date;

@@ -37,7 +37,11 @@ export interface MaintenanceDeps {
  * streams they hold; the streaming loop sees the flag at its next poll, from whatever instance.
  * Declared here, in the lowest area that needs it; the chat area's `ActiveStreams` extends it.
  */
-export type StreamScope = { readonly roomId: string } | { readonly sessionId: string };
+export type StreamScope =
+  | { readonly roomId: string }
+  | { readonly sessionId: string }
+  /** Every live stream of the user (account deletion). */
+  | { readonly allOfUser: true };
 
 export interface StreamCanceller {
   /** Sets the cancel flag of every live stream of `userId` in `scope`; returns the ids it flagged. */
@@ -123,7 +127,12 @@ export interface RoomRepository {
   softDelete(
     userId: string,
     roomId: string,
-    at: { readonly deletedAt: Date; readonly purgeAfter: Date },
+    at: {
+      readonly deletedAt: Date;
+      readonly purgeAfter: Date;
+      /** Only if the room's last_activity is still this (the retention job: an active room stays). */
+      readonly ifLastActivity?: string;
+    },
   ): Promise<'deleted' | 'not-found' | 'contention'>;
   /** Brings back a soft-deleted room whose purge time is still ahead, taking a slot. */
   restore(

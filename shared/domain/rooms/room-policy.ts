@@ -34,3 +34,14 @@ export const secondsUntil = (now: Date, until: Date): number =>
  */
 export const isLiveRoom = (room: RoomRecord | undefined): room is RoomRecord =>
   room !== undefined && !room.is_deleted;
+
+/**
+ * A live room's retention is first reviewed this long after its last activity: the shortest
+ * retention a user can choose (1 day). The review then moves it to the time its owner's
+ * retention actually ends (shared/domain/account/apply-retention.ts).
+ */
+export const FIRST_RETENTION_REVIEW_MS = 24 * HOUR_MS;
+
+/** When a room active at `lastActivity` is first reviewed for retention. */
+export const firstReviewAt = (lastActivity: string): string =>
+  new Date(Date.parse(lastActivity) + FIRST_RETENTION_REVIEW_MS).toISOString();

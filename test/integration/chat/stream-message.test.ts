@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createStreamMessageHandler } from '../../../functions/chat/stream-message';
+import { createAccountRepository } from '../../../shared/data/account-repository';
 import { createActiveStreamsRepository } from '../../../shared/data/active-streams-repository';
 import { keys } from '../../../shared/data/keys';
 import type { ModelProvider } from '../../../shared/domain/chat/ports';
@@ -378,6 +379,27 @@ describe('deleting or clearing during a stream', () => {
     );
     expect(room.Item).toMatchObject({ is_deleted: true, message_count: 1 });
     expect(room.Item?.gsi1sk).toBeUndefined();
+  });
+
+  it('a stream that ends after an account deletion adds nothing to the rooms being purged', async () => {
+    const chat = await conversation();
+    const answer = await midStream(chat);
+
+    // The worst order: the deletion commits before the stream sees its stop, so the answer's
+    // write comes after the watermark and must not land in a room the background job may have
+    // purged already.
+    await createAccountRepository(testDocumentClient(), chatTableName()).requestDeletion(
+      chat.user,
+      new Date(),
+      `job-${chat.user}`,
+    );
+    await canceller().cancelStreams(chat.user, { allOfUser: true });
+    await answer.done;
+
+    expect(answer.events().at(-1)?.status).toBe('cancelled');
+    const stored = await storedMessages(chat.user, chat.roomId);
+    // (The question too, when its write came after the deletion: the stream then ends without it.)
+    expect(stored.filter((item) => item.role === 'assistant')).toEqual([]);
   });
 
   it('deleting the session cancels the stream, and its end does not bring the session back', async () => {

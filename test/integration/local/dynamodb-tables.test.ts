@@ -13,6 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createLocalDynamoDbClient } from '../../../local/dynamodb-local';
 import { ensureTables, type LocalTable, localTableNames } from '../../../local/dynamodb-tables';
 import {
+  auditTable,
   chatTable,
   connectionsTable,
   streamsTable,
@@ -28,6 +29,7 @@ const runTables: LocalTable[] = [
   { definition: chatTable, name: dynamodb.tables.chat },
   { definition: streamsTable, name: dynamodb.tables.streams },
   { definition: connectionsTable, name: dynamodb.tables.connections },
+  { definition: auditTable, name: dynamodb.tables.audit },
 ];
 
 /** Fresh names for tests that need tables nobody has created yet. */
@@ -125,6 +127,7 @@ describe('the tables the global setup created', () => {
       chat: expect.stringMatching(/careguide-chat$/),
       streams: expect.stringMatching(/careguide-active-streams$/),
       connections: expect.stringMatching(/careguide-connections$/),
+      audit: expect.stringMatching(/careguide-audit$/),
     });
     expect(dynamodb.tables.chat).not.toBe(chatTable.localName);
   });

@@ -14,6 +14,7 @@ const layers: readonly (readonly string[])[] = [
   ['domain/rooms'],
   ['domain/sessions'],
   ['domain/chat'],
+  ['domain/account'],
   ['routes'],
   ['observability', 'auth'],
   ['data', 'model'],
@@ -24,6 +25,7 @@ const layers: readonly (readonly string[])[] = [
   ['wiring/sessions'],
   ['wiring/chat'],
   ['wiring/realtime'],
+  ['wiring/account'],
 ];
 
 const sharedRoot = path.resolve(import.meta.dirname, '../../../shared');

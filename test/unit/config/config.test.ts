@@ -22,6 +22,13 @@ describe('configuration', () => {
     expect(config.MODEL_PROVIDER).toBe('local');
   });
 
+  it('keeps audit events 6 years and rooms 30 idle days unless configured; `off` keeps rooms', () => {
+    expect(parseConfig(minimal)).toMatchObject({ AUDIT_RETENTION_DAYS: 2190, DEFAULT_RETENTION_DAYS: 30 });
+    expect(parseConfig({ ...minimal, DEFAULT_RETENTION_DAYS: '7' }).DEFAULT_RETENTION_DAYS).toBe(7);
+    expect(parseConfig({ ...minimal, DEFAULT_RETENTION_DAYS: 'off' }).DEFAULT_RETENTION_DAYS).toBeNull();
+    expect(() => parseConfig({ ...minimal, DEFAULT_RETENTION_DAYS: '0' })).toThrow(/DEFAULT_RETENTION_DAYS/);
+  });
+
   it('fails at start naming every missing or invalid variable', () => {
     const broken = { ...minimal, CANCEL_POLL_INTERVAL_MS: 'soon', MODEL_PROVIDER: 'gpt' };
 

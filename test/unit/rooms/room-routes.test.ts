@@ -14,24 +14,24 @@ describe('room and session routes', () => {
     expect(all.filter((route) => route.auth !== 'jwt')).toEqual([]);
   });
 
-  it('get only the table access they use: reads RO, streams only where live streams are stopped or lapsed ones finished', () => {
+  it('get only the table access they use: reads RO, streams only where live streams are stopped or lapsed ones finished, the audit table append-only', () => {
     const access = Object.fromEntries(all.map((route) => [route.id, route.access]));
 
     expect(access).toEqual({
-      createRoom: { chatTable: 'RW' },
-      listRooms: { chatTable: 'RO' },
-      listChatRooms: { chatTable: 'RO' },
-      getRoom: { chatTable: 'RO' },
-      updateRoom: { chatTable: 'RW' },
-      deleteRoom: { chatTable: 'RW', streamsTable: 'RW' },
-      restoreRoom: { chatTable: 'RW' },
+      createRoom: { chatTable: 'RW', auditTable: 'APPEND' },
+      listRooms: { chatTable: 'RO', auditTable: 'APPEND' },
+      listChatRooms: { chatTable: 'RO', auditTable: 'APPEND' },
+      getRoom: { chatTable: 'RO', auditTable: 'APPEND' },
+      updateRoom: { chatTable: 'RW', auditTable: 'APPEND' },
+      deleteRoom: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+      restoreRoom: { chatTable: 'RW', auditTable: 'APPEND' },
       // A read that would show a stream whose process died finishes it from its log first.
-      getRoomHistory: { chatTable: 'RW', streamsTable: 'RW' },
-      createSession: { chatTable: 'RW' },
-      getSession: { chatTable: 'RW', streamsTable: 'RW' },
-      resetSession: { chatTable: 'RW' },
-      clearSessionHistory: { chatTable: 'RW', streamsTable: 'RW' },
-      deleteSession: { chatTable: 'RW', streamsTable: 'RW' },
+      getRoomHistory: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+      createSession: { chatTable: 'RW', auditTable: 'APPEND' },
+      getSession: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+      resetSession: { chatTable: 'RW', auditTable: 'APPEND' },
+      clearSessionHistory: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
+      deleteSession: { chatTable: 'RW', streamsTable: 'RW', auditTable: 'APPEND' },
     });
   });
 });

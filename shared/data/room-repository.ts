@@ -217,6 +217,8 @@ export function createRoomRepository(client: DynamoDBDocumentClient, tableName: 
     const items: Record<string, unknown>[] = [];
     // Read beside the listing (no round trip of its own): rooms an account deletion hid are left out.
     const watermark = deletionWatermark(userId);
+    // Awaited after the listing; if the listing fails first, this one's failure must not go unhandled.
+    watermark.catch(() => undefined);
     let startKey: Record<string, unknown> | undefined = page.after
       ? {
           ...keys.room(userId, page.after.room_id),

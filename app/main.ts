@@ -21,6 +21,7 @@ import {
 import { type AppConfig, agents, loadConfig } from './config';
 import { byId, h } from './dom';
 import { describeError, endedAnswerNote } from './messages';
+import { openYourData, saveDownload } from './your-data';
 
 /**
  * The reference web app: plain DOM over the typed client. One screen to sign in, one to chat:
@@ -177,6 +178,10 @@ function signOut() {
   ui.signIn().hidden = false;
   ui.user().textContent = '';
   byId('signout').hidden = true;
+  byId('your-data').hidden = true;
+  const dataDialog = byId<HTMLDialogElement>('data-dialog');
+  if (dataDialog.open) dataDialog.close();
+  dataDialog.replaceChildren();
 }
 
 async function enterWorkspace(signedIn: SignedIn) {
@@ -184,6 +189,7 @@ async function enterWorkspace(signedIn: SignedIn) {
   ui.workspace().hidden = false;
   ui.user().textContent = `Signed in as ${signedIn.user}`;
   byId('signout').hidden = false;
+  byId('your-data').hidden = false;
   subscribe();
   await loadRooms(true);
   renderDeleted();
@@ -691,6 +697,19 @@ async function resetAgent() {
   showNotice(`The ${agent} assistant has forgotten this conversation. Your history is kept.`);
 }
 
+async function exportRoom() {
+  const roomId = state.roomId;
+  if (!roomId) return;
+  const format = byId<HTMLSelectElement>('export-format').value === 'json' ? 'json' : 'markdown';
+  saveDownload(await state.client.rooms.export(roomId, { format }));
+  showNotice(`Room exported as ${format === 'json' ? 'JSON' : 'Markdown'}.`);
+}
+
+function accountDeleted() {
+  signOut();
+  showNotice('Your account and all its data have been deleted.');
+}
+
 async function clearHistory() {
   const roomId = state.roomId;
   if (!roomId) return;
@@ -798,6 +817,8 @@ function renderAgents() {
 function wire() {
   ui.signInForm().addEventListener('submit', (event) => act(() => submitSignIn(event)));
   byId('signout').addEventListener('click', () => signOut());
+  byId('your-data').addEventListener('click', () => act(() => openYourData(state.client, accountDeleted)));
+  byId('export-room').addEventListener('click', () => act(exportRoom));
   byId('new-room').addEventListener('click', () => askRoomName('New room', '', 'Create', createRoom));
   ui.moreRooms().addEventListener('click', () => act(() => loadRooms(false)));
   ui.earlier().addEventListener('click', () => act(() => loadHistory(false)));

@@ -6,6 +6,8 @@ const fieldNames: Record<string, string> = {
   'body.query': 'Message',
   'body.user_id': 'User name',
   'body.metadata': 'Room details',
+  'body.retention_days': 'Days',
+  'body.confirm': 'Confirmation',
 };
 
 /** An error as a sentence for the person using the app: never a code or raw JSON on its own. */

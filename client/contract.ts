@@ -58,6 +58,23 @@ export type Health = ResponseData<'getHealth'>;
 export type CurrentUser = ResponseData<'getCurrentUser'>;
 export type LocalToken = ResponseData<'createLocalToken'>;
 export type LocalTokenInput = RequestBody<'createLocalToken'>;
+/** `GET /api/me/settings`: the retention in force and whether it is the user's or the default. */
+export type Settings = ResponseData<'getSettings'>;
+export type AuditList = ResponseData<'listAuditEvents'>;
+export type AuditEvent = AuditList['events'][number];
+export type AccountDeleted = ResponseData<'deleteAccount'>;
+export type UpdateSettingsInput = RequestBody<'updateSettings'>;
+export type AuditListQuery = RequestQuery<'listAuditEvents'>;
+export type RoomExportQuery = RequestQuery<'exportRoom'>;
+export type ExportFormat = NonNullable<RoomExportQuery['format']>;
+
+/** A downloaded file (room or account export): save `text` under `filename` (e.g. as a Blob). */
+export interface Download {
+  /** From the answer's Content-Disposition, else the name the server gives such a file. */
+  readonly filename: string;
+  readonly contentType: string;
+  readonly text: string;
+}
 
 export type CreateRoomInput = RequestBody<'createRoom'>;
 export type UpdateRoomInput = RequestBody<'updateRoom'>;

@@ -1,5 +1,8 @@
 import { type ChatStream, type ChatStreamOptions, createChatStream, newRequestId } from './chat-stream';
 import type {
+  AccountDeleted,
+  AuditList,
+  AuditListQuery,
   ChatMessageInput,
   ClearHistoryInput,
   ClearHistoryResult,
@@ -8,6 +11,7 @@ import type {
   CurrentUser,
   DeletedRoom,
   DeletedSession,
+  Download,
   Health,
   ListRoomsQuery,
   LocalToken,
@@ -15,14 +19,17 @@ import type {
   ResetSessionInput,
   ResetSessionResult,
   Room,
+  RoomExportQuery,
   RoomHistory,
   RoomHistoryQuery,
   RoomList,
   Session,
+  Settings,
   StopStreamInput,
   StopStreamResult,
   StreamInfo,
   UpdateRoomInput,
+  UpdateSettingsInput,
 } from './contract';
 import {
   type EventSubscription,
@@ -151,6 +158,34 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
     },
     /** Who the token says the caller is. */
     me: (o?: RequestOptions) => call<CurrentUser>(transport, 'getCurrentUser', withSignal(o)),
+    /** "Your data": settings (retention), the audit trail, export and deletion of everything. */
+    account: {
+      /** The retention of inactive rooms in force, and whether it is the user's or the default. */
+      settings: (o?: RequestOptions) => call<Settings>(transport, 'getSettings', withSignal(o)),
+      /** `retention_days`: 1-3650, or `null` to keep rooms however long they sit idle. */
+      updateSettings: (input: UpdateSettingsInput, o?: RequestOptions) =>
+        call<Settings>(transport, 'updateSettings', { body: input, ...withSignal(o) }),
+      /** The audit trail, newest first; pass `next_cursor` back as `cursor` for the next page. */
+      audit: (query: AuditListQuery = {}, o?: RequestOptions) =>
+        call<AuditList>(transport, 'listAuditEvents', { query, ...withSignal(o) }),
+      /** Deletes all the user's data (the audit trail stays); sends the required confirmation. */
+      delete: (o?: RequestOptions) =>
+        call<AccountDeleted>(transport, 'deleteAccount', { body: { confirm: 'DELETE' }, ...withSignal(o) }),
+      /**
+       * Everything as one JSON document (`careguide-export.json`), read whole into `text`. For very
+       * large accounts use `exportResponse()` and read its body as a stream instead.
+       */
+      export: (o?: RequestOptions): Promise<Download> =>
+        transport.download(
+          clientRoutes.exportAccount,
+          'exportAccount',
+          'careguide-export.json',
+          withSignal(o),
+        ),
+      /** The export's raw Response (2xx only; errors throw): `body` is a ReadableStream of the JSON. */
+      exportResponse: (o?: RequestOptions): Promise<Response> =>
+        transport.send(clientRoutes.exportAccount, 'exportAccount', withSignal(o)),
+    },
     rooms: {
       /** With an `idempotencyKey`, a retry answers the same room instead of creating another. */
       create: (input: CreateRoomInput, o?: RequestOptions & { readonly idempotencyKey?: string }) =>
@@ -172,6 +207,19 @@ export function createCareGuideClient(options: CareGuideClientOptions) {
         call<DeletedRoom>(transport, 'deleteRoom', { params: { room_id: roomId }, ...withSignal(o) }),
       restore: (roomId: string, o?: RequestOptions) =>
         call<Room>(transport, 'restoreRoom', { params: { room_id: roomId }, ...withSignal(o) }),
+      /** The room with all its messages as a file: JSON (default) or Markdown for people to read. */
+      export: (roomId: string, query: RoomExportQuery = {}, o?: RequestOptions): Promise<Download> =>
+        transport.download(
+          clientRoutes.exportRoom,
+          'exportRoom',
+          `room-${roomId}.${query.format === 'markdown' ? 'md' : 'json'}`,
+          {
+            params: { room_id: roomId },
+            query,
+            headers: { accept: query.format === 'markdown' ? 'text/markdown' : 'application/json' },
+            ...withSignal(o),
+          },
+        ),
       history: (roomId: string, query: RoomHistoryQuery = {}, o?: RequestOptions) =>
         call<RoomHistory>(transport, 'getRoomHistory', {
           params: { room_id: roomId },

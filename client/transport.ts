@@ -1,3 +1,4 @@
+import type { Download } from './contract';
 import { apiErrorFrom, CareGuideNetworkError } from './errors';
 import { fillPath, type RouteAddress } from './routes';
 
@@ -128,6 +129,25 @@ export class Transport {
     }
     if (!response.ok) throw await apiErrorFrom(response);
     return response;
+  }
+
+  /**
+   * A download route: the whole answer as text, with the file name of its Content-Disposition
+   * (`fallbackName` when a proxy or CORS hides the header).
+   */
+  async download(
+    route: RouteAddress,
+    routeId: string,
+    fallbackName: string,
+    options: CallOptions = {},
+  ): Promise<Download> {
+    const response = await this.send(route, routeId, options);
+    const disposition = response.headers.get('content-disposition') ?? '';
+    return {
+      filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName,
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      text: await response.text(),
+    };
   }
 
   /** A JSON route: its `data`. */

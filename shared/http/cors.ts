@@ -18,6 +18,8 @@ export const corsExposedHeaders = [
   'link',
   'location',
   'idempotent-replayed',
+  // A download's file name (room and account exports), read by a browser app on another origin.
+  'content-disposition',
 ] as const;
 export const corsMaxAgeSeconds = 600;
 

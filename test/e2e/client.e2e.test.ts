@@ -162,6 +162,48 @@ describe('the typed client against the local gateway', () => {
     expect(deleted).toEqual({ session_id: session.session_id, deleted: true });
   });
 
+  it('exports a room as Markdown, round-trips the settings, lists its audit trail, deletes the account', async () => {
+    const { client, user } = await signedIn();
+    const room = await client.rooms.create({ room_name: 'Sleep notes' });
+    const session = await client.sessions.create({ room_id: room.room_id });
+    await collect(
+      client.chat.send({
+        query: 'How long should I sleep?',
+        session_id: session.session_id,
+        room_id: room.room_id,
+      }),
+    );
+
+    const markdown = await client.rooms.export(room.room_id, { format: 'markdown' });
+    const json = await client.rooms.export(room.room_id);
+    const updated = await client.account.updateSettings({ retention_days: 90 });
+    const settings = await client.account.settings();
+    const everything = await client.account.export();
+    const trail = await client.account.audit({ limit: 100 });
+    const deleted = await client.account.delete();
+    const rooms = await client.rooms.list();
+
+    expect(markdown.filename).toBe(`room-${room.room_id}.md`);
+    expect(markdown.contentType).toMatch(/^text\/markdown/);
+    expect(markdown.text).toMatch(/^# Sleep notes\n/);
+    expect(markdown.text).toContain('How long should I sleep?');
+    expect(json.filename).toBe(`room-${room.room_id}.json`);
+    expect(JSON.parse(json.text).messages).toHaveLength(2);
+    expect(updated).toMatchObject({ retention_days: 90, source: 'user' });
+    expect(settings).toEqual(updated);
+    expect(everything.filename).toBe('careguide-export.json');
+    expect(JSON.parse(everything.text)).toMatchObject({
+      user_id: user,
+      rooms: [{ room: { room_id: room.room_id } }],
+    });
+    expect(trail.events.every((event) => event.user_id === user)).toBe(true);
+    expect(trail.events.map((event) => event.action)).toEqual(
+      expect.arrayContaining(['room.create', 'export.room', 'settings.update', 'export.account']),
+    );
+    expect(deleted.deleted).toBe(true);
+    expect(rooms).toMatchObject({ rooms: [], total: 0 });
+  });
+
   it('throws typed errors: the envelope before a stream, and the gateway’s bare 401', async () => {
     const { client } = await signedIn();
     const room = await client.rooms.create({ room_name: 'Errors' });

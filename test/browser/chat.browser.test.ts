@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CareGuideClient, createCareGuideClient } from '../../client/index';
 import { buildAppFiles } from '../../local/web-assets';
-import { type OpenBrowser, openBrowser } from '../support/browser';
+import { browserPerTest, createRoom, signIn } from '../support/browser';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process';
 
 /**
@@ -16,7 +16,6 @@ import { type GatewayProcess, startGatewayProcess } from '../support/gateway-pro
  */
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let gateway: GatewayProcess;
-let browser: OpenBrowser;
 
 beforeAll(async () => {
   gateway = await startGatewayProcess({
@@ -31,20 +30,7 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-let opened = false;
-beforeEach(async () => {
-  opened = false;
-  browser = await openBrowser();
-  opened = true;
-});
-
-afterEach(async () => {
-  // A browser that did not start has failed its test already, with the reason.
-  if (!opened) return;
-  const errors = [...browser.pageErrors];
-  await browser.close();
-  expect(errors).toEqual([]);
-});
+const currentBrowser = browserPerTest();
 
 const newUser = () => `user-${randomUUID().slice(0, 8)}`;
 
@@ -55,28 +41,13 @@ async function clientFor(user: string): Promise<CareGuideClient> {
   return createCareGuideClient({ baseUrl: gateway.url, token: () => token });
 }
 
-async function signIn(page: Page, user: string, url = `${gateway.url}/`) {
-  await page.goto(url);
-  await page.getByLabel('User name').fill(user);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'New room' }).waitFor();
-}
-
-async function createRoom(page: Page, name: string) {
-  await page.getByRole('button', { name: 'New room' }).click();
-  await page.getByRole('textbox', { name: 'Room name' }).fill(name);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('heading', { name, level: 2 }).waitFor();
-  await page.getByRole('dialog').waitFor({ state: 'hidden' });
-}
-
 const answer = (page: Page) => page.locator('.message.assistant .content').last();
 
 describe('the web app in Chromium', () => {
   it('signs in, creates a room, streams an answer that grows, and stops it', async () => {
     const user = newUser();
-    const page = await browser.newPage();
-    await signIn(page, user);
+    const page = await currentBrowser().newPage();
+    await signIn(page, `${gateway.url}/`, user);
     await createRoom(page, 'Sleep');
 
     await page.getByRole('textbox', { name: 'Message' }).fill('How long should an adult sleep?');
@@ -110,9 +81,9 @@ describe('the web app in Chromium', () => {
     const user = newUser();
     const api = await clientFor(user);
     for (const name of ['Oldest', 'Middle', 'Newest']) await api.rooms.create({ room_name: name });
-    const page = await browser.newPage();
+    const page = await currentBrowser().newPage();
 
-    await signIn(page, user, `${gateway.url}/?page_size=2`);
+    await signIn(page, `${gateway.url}/?page_size=2`, user);
     const rooms = page.getByRole('navigation', { name: 'Rooms' }).locator('.room-name');
     await expect.poll(() => rooms.allTextContents()).toEqual(['Newest', 'Middle']);
     await page.getByRole('button', { name: 'Load more rooms' }).click();
@@ -165,9 +136,9 @@ describe('the web app in Chromium', () => {
     });
     for await (const event of stream)
       if (event.status === 'streaming' && event.seq === 3) await stream.stop();
-    const page = await browser.newPage();
+    const page = await currentBrowser().newPage();
 
-    await signIn(page, user);
+    await signIn(page, `${gateway.url}/`, user);
     await page.getByText('Can I take ibuprofen?').waitFor();
     await page.reload();
     await page.getByText('Can I take ibuprofen?').waitFor();
@@ -223,10 +194,10 @@ describe('the web app hosted on another origin (CORS)', () => {
   });
 
   it('signs in, creates a room (with an Idempotency-Key) and streams an answer across origins', async () => {
-    const page = await browser.newPage();
+    const page = await currentBrowser().newPage();
     const user = newUser();
 
-    await signIn(page, user, appUrl);
+    await signIn(page, appUrl, user);
     await createRoom(page, 'Elsewhere');
     await page.getByRole('textbox', { name: 'Message' }).fill('Is this cross-origin?');
     await page.keyboard.press('Enter');

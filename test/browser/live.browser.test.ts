@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCareGuideClient } from '../../client/index';
-import { type OpenBrowser, openBrowser } from '../support/browser';
+import { browserPerTest, createRoom, signIn } from '../support/browser';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process';
 
 /**
  * The web app's live behaviour in Chromium: resuming an answer after a reload (the stream log)
- * and updates from another tab (the WebSocket events). Pending until both are merged: see
- * README.md beside this file.
+ * and updates from another tab (the WebSocket events).
  */
 let gateway: GatewayProcess;
-let browser: OpenBrowser;
 
 beforeAll(async () => {
   gateway = await startGatewayProcess({
@@ -26,35 +24,7 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-let opened = false;
-beforeEach(async () => {
-  opened = false;
-  browser = await openBrowser();
-  opened = true;
-});
-
-afterEach(async () => {
-  // A browser that did not start has failed its test already, with the reason.
-  if (!opened) return;
-  const errors = [...browser.pageErrors];
-  await browser.close();
-  expect(errors).toEqual([]);
-});
-
-async function signIn(page: Page, user: string) {
-  await page.goto(`${gateway.url}/`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'New room' }).waitFor();
-}
-
-async function createRoom(page: Page, name: string) {
-  await page.getByRole('button', { name: 'New room' }).click();
-  await page.getByRole('textbox', { name: 'Room name' }).fill(name);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('heading', { name, level: 2 }).waitFor();
-  await page.getByRole('dialog').waitFor({ state: 'hidden' });
-}
+const currentBrowser = browserPerTest();
 
 /** The conversation: a question's text is also its room's preview in the room list. */
 const messages = (page: Page) => page.getByRole('log', { name: 'Messages' });
@@ -64,8 +34,8 @@ const answerLength = async (page: Page) => (await answer(page).textContent())?.l
 describe('the web app, live', () => {
   it('continues an answer in progress after a page reload', async () => {
     const user = `user-${randomUUID().slice(0, 8)}`;
-    const page = await browser.newPage();
-    await signIn(page, user);
+    const page = await currentBrowser().newPage();
+    await signIn(page, `${gateway.url}/`, user);
     await createRoom(page, 'Reload me');
     await page.getByRole('textbox', { name: 'Message' }).fill('A long answer, please');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -97,10 +67,10 @@ describe('the web app, live', () => {
 
   it('shows a room created in another tab, and follows an answer started there, without a reload', async () => {
     const user = `user-${randomUUID().slice(0, 8)}`;
-    const first = await browser.newPage();
-    await signIn(first, user);
+    const first = await currentBrowser().newPage();
+    await signIn(first, `${gateway.url}/`, user);
     // The same profile: the second tab is signed in already, as in a real browser.
-    const second = await browser.newPage();
+    const second = await currentBrowser().newPage();
     await second.goto(`${gateway.url}/`);
     await second.getByRole('button', { name: 'New room' }).waitFor();
     await second.getByText('Live updates on').waitFor();

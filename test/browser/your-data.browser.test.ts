@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CareGuideClient, createCareGuideClient } from '../../client/index';
-import { type OpenBrowser, openBrowser } from '../support/browser';
+import { browserPerTest, signIn } from '../support/browser';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process';
 
 /**
@@ -11,7 +10,6 @@ import { type GatewayProcess, startGatewayProcess } from '../support/gateway-pro
  * a room exported as a Markdown download, and the retention setting changed in the dialog.
  */
 let gateway: GatewayProcess;
-let browser: OpenBrowser;
 
 beforeAll(async () => {
   gateway = await startGatewayProcess({ ROOM_CREATE_LIMIT_PER_HOUR: '100' });
@@ -21,19 +19,7 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-let opened = false;
-beforeEach(async () => {
-  opened = false;
-  browser = await openBrowser();
-  opened = true;
-});
-
-afterEach(async () => {
-  if (!opened) return;
-  const errors = [...browser.pageErrors];
-  await browser.close();
-  expect(errors).toEqual([]);
-});
+const currentBrowser = browserPerTest();
 
 const newUser = () => `user-${randomUUID().slice(0, 8)}`;
 
@@ -43,20 +29,13 @@ async function clientFor(user: string): Promise<CareGuideClient> {
   return createCareGuideClient({ baseUrl: gateway.url, token: () => token });
 }
 
-async function signIn(page: Page, user: string) {
-  await page.goto(`${gateway.url}/`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'New room' }).waitFor();
-}
-
 describe('your data in the web app', () => {
   it('exports the open room as a Markdown download named after the room id', async () => {
     const user = newUser();
     const client = await clientFor(user);
     const room = await client.rooms.create({ room_name: 'Blood pressure log' });
-    const page = await browser.newPage();
-    await signIn(page, user);
+    const page = await currentBrowser().newPage();
+    await signIn(page, `${gateway.url}/`, user);
     await page.getByRole('heading', { name: 'Blood pressure log', level: 2 }).waitFor();
 
     await page.getByLabel('Export as').selectOption('markdown');
@@ -74,8 +53,8 @@ describe('your data in the web app', () => {
   it('changes the retention setting, and says in words when the number is out of range', async () => {
     const user = newUser();
     const client = await clientFor(user);
-    const page = await browser.newPage();
-    await signIn(page, user);
+    const page = await currentBrowser().newPage();
+    await signIn(page, `${gateway.url}/`, user);
 
     await page.getByRole('button', { name: 'Your data' }).click();
     const dialog = page.getByRole('dialog', { name: 'Your data' });
@@ -102,8 +81,8 @@ describe('your data in the web app', () => {
     const user = newUser();
     const client = await clientFor(user);
     await client.rooms.create({ room_name: 'To be deleted' });
-    const page = await browser.newPage();
-    await signIn(page, user);
+    const page = await currentBrowser().newPage();
+    await signIn(page, `${gateway.url}/`, user);
 
     await page.getByRole('button', { name: 'Your data' }).click();
     const dialog = page.getByRole('dialog', { name: 'Your data' });

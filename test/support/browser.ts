@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 /**
  * Debian's Chromium, driven by playwright-core: never a browser downloaded by a test tool.
@@ -56,4 +57,44 @@ export async function openBrowser(): Promise<OpenBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh browser for each test of the file that calls it (at its top level), closed after the
+ * test, whose pages must have thrown no script error. Returns the current test's browser.
+ */
+export function browserPerTest(): () => OpenBrowser {
+  let browser: OpenBrowser | undefined;
+  beforeEach(async () => {
+    browser = undefined;
+    browser = await openBrowser();
+  });
+  afterEach(async () => {
+    // A browser that did not start has failed its test already, with the reason.
+    if (!browser) return;
+    const errors = [...browser.pageErrors];
+    await browser.close();
+    expect(errors).toEqual([]);
+  });
+  return () => {
+    if (!browser) throw new Error('No browser is open: browserPerTest() runs around each test.');
+    return browser;
+  };
+}
+
+/** Signs in to the web app at `appUrl` with the local sign-in (a user name). */
+export async function signIn(page: Page, appUrl: string, user: string): Promise<void> {
+  await page.goto(appUrl);
+  await page.getByLabel('User name').fill(user);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'New room' }).waitFor();
+}
+
+/** Creates a room through the web app's "New room" dialog and waits until it is open. */
+export async function createRoom(page: Page, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.getByRole('textbox', { name: 'Room name' }).fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name, level: 2 }).waitFor();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
 }
